@@ -1,0 +1,139 @@
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Output } from './output.js';
+import { createOutput } from './output.js';
+
+export interface GlobalOptions {
+  cwd: string;
+  config?: string;
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** What an action hands back: the exit code, decided by the command's result. */
+export type Action = (output: Output, globals: GlobalOptions) => Promise<number>;
+
+export interface ProgramState {
+  exitCode: number;
+  verbose: boolean;
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+function integer(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The command tree. Every action imports its command module on demand, so `plan lint` never
+ * loads handlebars and `plan new` never loads ajv's formats or the formatters.
+ */
+export function buildProgram(version: string, state: ProgramState): Command {
+  const program = new Command('plan');
+  program
+    .description('Plan, gate, seal and measure work with the git repository as the only database.')
+    .version(version, '-V, --version', 'print the version')
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .option('--config <file>', 'use this config file instead of searching for one')
+    .option('--no-color', 'disable colors (also NO_COLOR=1)')
+    .option('-q, --quiet', 'print results only, no notes')
+    .option('--verbose', 'show stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false })
+    .addHelpText('after', examples('plan init', 'plan new checkout-v2 --title "Checkout v2" --tag criticality=1', 'plan lint', 'plan lint --staged --format github', 'plan config --print'));
+
+  const act = (action: (opts: Record<string, unknown>, args: string[]) => Action) =>
+    async function (this: Command, ...received: unknown[]): Promise<void> {
+      const command = received[received.length - 1] as Command;
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      globals.cwd = resolve(globals.cwd ?? process.cwd());
+      state.verbose = Boolean(globals.verbose);
+      const output = createOutput(globals);
+      const args = command.processedArgs.map((a: unknown) => a) as string[];
+      state.exitCode = await action(command.opts(), args.flat() as string[])(output, globals);
+    };
+
+  program
+    .command('init')
+    .description('set up plan in this repository: config, .plan/, rulebook copy, .gitattributes, editor schemas')
+    .option('--no-rulebook', 'do not copy the built-in rulebook into rulebook/')
+    .option('--json', 'print the changes as JSON')
+    .addHelpText('after', examples('plan init', 'plan init --no-rulebook', 'plan -C ../planning init --json'))
+    .action(
+      act((opts) => async (output, globals) => {
+        const { init } = await import('../commands/init.js');
+        const result = await init({ cwd: globals.cwd, config: globals.config, rulebook: opts['rulebook'] !== false });
+        const { renderInit } = await import('./render.js');
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : renderInit(result, output.color));
+        return 0;
+      }),
+    );
+
+  program
+    .command('new')
+    .description('create a plan folder (plan.yaml, be_backlog.yaml, story_map.md) from the templates')
+    .argument('<id>', 'plan id, also the folder name under plans/')
+    .option('--title <title>', 'human title of the plan')
+    .option('--owner <email>', 'who owns the plan')
+    .option('--tag <key=value>', 'a governance tag (repeatable)', collect, [])
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('plan new checkout-v2 --title "Checkout v2"', 'plan new payments --tag criticality=0 --tag compliance=sox --owner lead@example.com'))
+    .action(
+      act((opts, [id]) => async (output, globals) => {
+        const { newPlan } = await import('../commands/new.js');
+        const result = await newPlan({ cwd: globals.cwd, config: globals.config, id: id!, title: opts['title'] as string | undefined, owner: opts['owner'] as string | undefined, tags: opts['tag'] as string[] });
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : `created plan ${result.plan} in ${result.dir}/\n${result.files.map((f) => `  ${f}`).join('\n')}`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('lint')
+    .description('check planning artifacts: schemas, YAML hygiene, references, dependency cycles, governance tags')
+    .argument('[paths...]', 'files or folders to report on (default: all plans)')
+    .option('--staged', 'lint what is staged in the git index (for pre-commit hooks)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json', 'sarif', 'junit', 'github']))
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings', integer)
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addHelpText(
+      'after',
+      examples('plan lint', 'plan lint plans/checkout-v2', 'plan lint --staged', 'plan lint --format sarif -o plan.sarif', 'plan lint --max-warnings 0') +
+        '\nExit codes: 0 clean, 1 errors (or too many warnings), 2 could not run.\nSuppress one finding: # plan-disable-next-line <rule> -- <reason>\n',
+    )
+    .action(
+      act((opts, paths) => async (output, globals) => {
+        const { lint, lintExitCode } = await import('../commands/lint.js');
+        const result = await lint({ cwd: globals.cwd, config: globals.config, paths, staged: Boolean(opts['staged']), maxWarnings: opts['maxWarnings'] as number | undefined });
+        const format = (opts['format'] as string | undefined) ?? (process.env['GITHUB_ACTIONS'] === 'true' ? 'github' : 'stylish');
+        const { renderLint } = await import('./render.js');
+        await renderLint(result, format, output, globals, opts['output'] as string | undefined);
+        return lintExitCode(result);
+      }),
+    );
+
+  program
+    .command('config')
+    .description('show the resolved configuration and where each part came from')
+    .option('--print', 'print the resolved config (the default)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('plan config --print', 'plan config --json', 'plan --config ci/plan.yaml config --print'))
+    .action(
+      act((opts) => async (output, globals) => {
+        const { showConfig } = await import('../commands/config.js');
+        const result = await showConfig({ cwd: globals.cwd, config: globals.config });
+        const { renderConfig } = await import('./render.js');
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : renderConfig(result));
+        return 0;
+      }),
+    );
+
+  return program;
+}

@@ -1,0 +1,104 @@
+import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative, dirname } from 'node:path';
+import { DEFAULT_CONFIG } from '../core/config.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { listWorktree, repoRoot } from '../io/git.js';
+import { loadConfig } from '../io/config.js';
+import { packageRoot } from '../io/package.js';
+import { RULEBOOK_FILES } from '../io/rulebook.js';
+import { BACKLOG_FILE, PLAN_FILE } from '../core/workspace.js';
+
+export interface InitOptions {
+  cwd: string;
+  config?: string;
+  /** Copy the built-in rulebook into the repository so the team can edit it (default true). */
+  rulebook?: boolean;
+}
+
+export type InitAction = 'created' | 'updated' | 'unchanged';
+
+export interface InitResult {
+  root: string;
+  changes: Array<{ path: string; action: InitAction }>;
+}
+
+export const PLAN_DIR = '.plan';
+export const SCHEMA_DIR = `${PLAN_DIR}/schemas`;
+export const STATE_FILE = `${PLAN_DIR}/state.yaml`;
+const GITATTRIBUTES_LINES = ['.plan/events/*.jsonl merge=union', '.plan/approvals/*.jsonl merge=union'];
+const MODELINE = '# yaml-language-server: $schema=';
+/** Which shipped schema an editor should use for each plan file. */
+const PLAN_FILE_SCHEMAS: Record<string, string> = { [PLAN_FILE]: 'plan', [BACKLOG_FILE]: 'be_backlog' };
+
+/**
+ * Sets a repository up for `plan`, idempotently: nothing that exists is overwritten, and running
+ * it twice changes nothing the second time (except refreshing the schema copies).
+ */
+export async function init(options: InitOptions): Promise<InitResult> {
+  const root = await repoRoot(options.cwd);
+  const { config, file: configFile } = await loadConfig(root, options.config ? join(options.cwd, options.config) : undefined);
+  const changes: InitResult['changes'] = [];
+  const record = (path: string, action: InitAction): void => void changes.push({ path, action });
+  const pkg = packageRoot();
+
+  // Schema copies in the repository give editors a path that works however plan was installed.
+  for (const name of (await readdir(join(pkg, 'schemas'))).filter((f) => f.endsWith('.schema.json')).sort()) {
+    record(`${SCHEMA_DIR}/${name}`, await writeIfChanged(join(root, SCHEMA_DIR, name), await readFile(join(pkg, 'schemas', name), 'utf8')));
+  }
+  if (!configFile) {
+    const text = `${MODELINE}${SCHEMA_DIR}/config.schema.json\n# plan's settings; every key is optional. \`plan config --print\` shows the resolved values.\nplans_dir: ${DEFAULT_CONFIG.plans_dir}\nlint:\n  max_warnings: -1\n`;
+    record('plan.config.yaml', await writeIfAbsent(join(root, 'plan.config.yaml'), text));
+  } else record(configFile, 'unchanged');
+
+  record(STATE_FILE, await writeIfAbsent(join(root, STATE_FILE), `${MODELINE}schemas/state.schema.json\n# One line per plan, written by plan transition. Do not edit by hand.\n{}\n`));
+  record('.gitattributes', await ensureLines(join(root, '.gitattributes'), GITATTRIBUTES_LINES));
+
+  if (options.rulebook !== false) {
+    for (const name of RULEBOOK_FILES) {
+      const target = join(root, config.rulebook_dir, `${name}.yaml`);
+      const original = await readFile(join(pkg, 'rulebook', `${name}.yaml`), 'utf8');
+      const schemaRef = relative(dirname(target), join(root, SCHEMA_DIR)).split('\\').join('/');
+      record(`${config.rulebook_dir}/${name}.yaml`, await writeIfAbsent(target, original.replace(/(\$schema=)\.\.\/schemas/, `$1${schemaRef}`)));
+    }
+  }
+
+  await mkdir(join(root, config.plans_dir), { recursive: true });
+  for (const path of await listWorktree(root, [config.plans_dir])) {
+    const schema = PLAN_FILE_SCHEMAS[path.split('/').pop()!];
+    if (!schema) continue;
+    const schemaRef = relative(dirname(join(root, path)), join(root, SCHEMA_DIR, `${schema}.schema.json`)).split('\\').join('/');
+    record(path, await ensureModeline(join(root, path), schemaRef));
+  }
+  return { root, changes };
+}
+
+async function writeIfAbsent(path: string, text: string): Promise<InitAction> {
+  if (existsSync(path)) return 'unchanged';
+  await writeFileAtomic(path, text);
+  return 'created';
+}
+
+async function writeIfChanged(path: string, text: string): Promise<InitAction> {
+  const existing = existsSync(path) ? await readFile(path, 'utf8') : undefined;
+  if (existing === text) return 'unchanged';
+  await writeFileAtomic(path, text);
+  return existing === undefined ? 'created' : 'updated';
+}
+
+async function ensureLines(path: string, lines: readonly string[]): Promise<InitAction> {
+  const existing = existsSync(path) ? await readFile(path, 'utf8') : undefined;
+  const present = new Set((existing ?? '').split(/\r?\n/).map((l) => l.trim()));
+  const missing = lines.filter((l) => !present.has(l));
+  if (missing.length === 0) return 'unchanged';
+  const base = existing === undefined || existing === '' || existing.endsWith('\n') ? (existing ?? '') : `${existing}\n`;
+  await writeFileAtomic(path, `${base}${missing.join('\n')}\n`);
+  return existing === undefined ? 'created' : 'updated';
+}
+
+async function ensureModeline(path: string, schemaRef: string): Promise<InitAction> {
+  const text = await readFile(path, 'utf8');
+  if (text.includes(MODELINE)) return 'unchanged';
+  await writeFileAtomic(path, `${MODELINE}${schemaRef}\n${text}`);
+  return 'updated';
+}

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import Handlebars from 'handlebars';
+import { RepoError, UsageError } from '../core/errors.js';
+import type { GovernanceTag } from '../core/rulebook.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { packageRoot } from '../io/package.js';
+import { loadGovernance } from '../io/rulebook.js';
+import { SCHEMA_DIR } from './init.js';
+import { openRepo, type RepoOptions } from './repo.js';
+
+export interface NewPlanOptions extends RepoOptions {
+  id: string;
+  title?: string;
+  owner?: string;
+  /** `key=value` pairs, checked against governance.yaml. */
+  tags?: string[];
+  /** For reproducible files in tests and demos. */
+  now?: Date;
+}
+
+export interface NewPlanResult {
+  plan: string;
+  dir: string;
+  files: string[];
+}
+
+const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Creates `plans/<id>/` from the templates; refuses to touch an existing plan. */
+export async function newPlan(options: NewPlanOptions): Promise<NewPlanResult> {
+  if (!PLAN_ID.test(options.id)) throw new UsageError(`invalid plan id "${options.id}": use letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64)`);
+  const { root, config } = await openRepo(options);
+  const dir = `${config.plans_dir.replace(/\/+$/, '')}/${options.id}`;
+  if (existsSync(join(root, dir))) throw new RepoError(`plan "${options.id}" already exists at ${dir}/`);
+  const tags = parseTags(options.tags ?? [], loadGovernance(root, config).tags);
+
+  const templateDir = join(packageRoot(), 'templates', 'plan');
+  const handlebars = Handlebars.create();
+  handlebars.registerHelper('yaml', (value: unknown) => new Handlebars.SafeString(typeof value === 'string' ? JSON.stringify(value) : String(value)));
+  const context = {
+    id: options.id,
+    title: options.title ?? options.id,
+    owner: options.owner,
+    createdAt: (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    tags,
+    firstTaskId: firstTaskId(options.id),
+    schemaDir: relative(join(root, dir), join(root, SCHEMA_DIR)).split('\\').join('/'),
+  };
+  const files: string[] = [];
+  try {
+    for (const name of (await readdir(templateDir)).filter((f) => f.endsWith('.hbs')).sort()) {
+      const template = handlebars.compile(await readFile(join(templateDir, name), 'utf8'), { noEscape: true, strict: false });
+      const path = `${dir}/${name.slice(0, -'.hbs'.length)}`;
+      await writeFileAtomic(join(root, path), template(context));
+      files.push(path);
+    }
+  } catch (error) {
+    // A half-made plan folder would be linted as a broken plan: leave nothing behind.
+    await rm(join(root, dir), { recursive: true, force: true });
+    throw error;
+  }
+  return { plan: options.id, dir, files };
+}
+
+function parseTags(pairs: readonly string[], known: readonly GovernanceTag[]): Record<string, string | number | boolean> {
+  const tags: Record<string, string | number | boolean> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--tag "${pair}" must be key=value`);
+    const name = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1).trim();
+    const tag = known.find((t) => t.name === name);
+    if (!tag) throw new UsageError(`unknown tag "${name}"; governance.yaml defines: ${known.map((t) => t.name).join(', ')}`);
+    const value = tag.values.find((v) => String(v) === raw);
+    if (value === undefined) throw new UsageError(`tag ${name} cannot be "${raw}"; allowed: ${tag.values.join(', ')}`);
+    tags[name] = value;
+  }
+  for (const tag of known) if (!(tag.name in tags) && tag.default !== undefined) tags[tag.name] = tag.default;
+  return tags;
+}
+
+/** `checkout-v2` → `CHECKOUT-V2-001`: a first task id that matches the default task id pattern. */
+export function firstTaskId(planId: string): string {
+  const stem = planId.toUpperCase().replace(/[^A-Z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${/^[A-Z]/.test(stem) ? stem : `T-${stem}`}-001`;
+}

@@ -1,0 +1,151 @@
+import jsyaml from 'js-yaml';
+import { isMap, isPair, isScalar, isSeq, isAlias, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { Finding } from '../finding.js';
+import type { LineIndex } from './lines.js';
+
+export interface YamlLimits {
+  /** Deepest nesting of collections accepted. */
+  maxDepth: number;
+  /** Most alias nodes accepted in one file; aliases are how billion-laughs bombs are built. */
+  maxAliases: number;
+}
+
+export type PathSegment = string | number;
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ParsedYaml {
+  /** The document as plain data; undefined when it could not be parsed safely. */
+  value: unknown;
+  findings: Finding[];
+  /** Where a value (or, with `key`, its key) starts in the source; resolves as deep as the path exists. */
+  locate(path: readonly PathSegment[], part?: 'key' | 'value'): Position;
+}
+
+// An anchor or alias outside quotes sends the file down the careful path, which counts aliases.
+const MAYBE_ANCHOR_OR_ALIAS = /(?:^|[\s[{,])[&*][^\s,[\]{}]/m;
+
+/**
+ * Parses YAML 1.2 (core schema: no timestamps, no merge keys) into plain data.
+ * js-yaml is ~13x faster than `yaml`, so it reads the files that have no anchors or aliases;
+ * anything it rejects, and anything with aliases, is read by `yaml`, whose errors are complete
+ * (all duplicate keys, not the first) and whose alias counting stops billion-laughs bombs.
+ */
+export function parseYaml(file: string, text: string, lines: LineIndex, limits: YamlLimits): ParsedYaml {
+  let document: Document | undefined;
+  const getDocument = (): Document => (document ??= parseDocument(text, { schema: 'core', merge: false, uniqueKeys: true, keepSourceTokens: false }));
+  const locate = (path: readonly PathSegment[], part: 'key' | 'value' = 'value'): Position => locateInDocument(getDocument(), lines, path, part);
+
+  if (!MAYBE_ANCHOR_OR_ALIAS.test(text)) {
+    try {
+      const value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file, maxDepth: limits.maxDepth } as jsyaml.LoadOptions);
+      return { value, findings: [], locate };
+    } catch {
+      // fall through: `yaml` reports the problem completely and with positions
+    }
+  }
+
+  const doc = getDocument();
+  const findings: Finding[] = [];
+  for (const error of doc.errors) {
+    const pos = lines.position(error.pos[0]);
+    const duplicate = error.code === 'DUPLICATE_KEY';
+    const tooDeep = /call stack/i.test(error.message);
+    findings.push({
+      rule: duplicate ? 'yaml/duplicate-key' : tooDeep ? 'yaml/too-deep' : 'yaml/syntax',
+      severity: 'error',
+      message: duplicate ? duplicateKeyMessage(text, error.pos[0]) : tooDeep ? `nesting is too deep to parse (limit ${limits.maxDepth})` : firstLine(error.message),
+      file,
+      ...pos,
+    });
+  }
+  if (findings.length > 0) return { value: undefined, findings, locate };
+
+  let aliases = 0;
+  let firstAlias: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      aliases++;
+      firstAlias ??= node.range?.[0];
+    },
+  });
+  if (aliases > limits.maxAliases) {
+    findings.push({
+      rule: 'yaml/alias-limit',
+      severity: 'error',
+      message: `${aliases} aliases, over the limit of ${limits.maxAliases} (lint.max_aliases): refusing to expand what may be an alias bomb`,
+      file,
+      ...lines.position(firstAlias ?? 0),
+    });
+    return { value: undefined, findings, locate };
+  }
+  const depth = collectionDepth(doc.contents);
+  if (depth > limits.maxDepth) {
+    findings.push({ rule: 'yaml/too-deep', severity: 'error', message: `nesting is ${depth} levels deep, over the limit of ${limits.maxDepth} (lint.max_depth)`, file, line: 1, column: 1 });
+    return { value: undefined, findings, locate };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: Math.max(limits.maxAliases, 1) * 10 });
+  } catch (error) {
+    findings.push({ rule: 'yaml/alias-limit', severity: 'error', message: firstLine(String((error as Error).message)), file, line: 1, column: 1 });
+  }
+  return { value, findings, locate };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function duplicateKeyMessage(text: string, offset: number): string {
+  const key = /^["']?([^"':\n]*)/.exec(text.slice(offset, offset + 200))?.[1]?.trim();
+  return key ? `duplicate key "${key}"` : 'duplicate key';
+}
+
+function collectionDepth(root: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (isMap(node) || isSeq(node)) {
+      if (depth > max) max = depth;
+      for (const item of node.items) {
+        if (isPair(item)) {
+          stack.push([item.key, depth + 1], [item.value, depth + 1]);
+        } else stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return max;
+}
+
+function locateInDocument(doc: Document, lines: LineIndex, path: readonly PathSegment[], part: 'key' | 'value'): Position {
+  let node: unknown = doc.contents;
+  let best: number = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(segment));
+      if (!pair) break;
+      const keyStart = rangeStart(pair.key);
+      if (last && part === 'key' && keyStart !== undefined) return lines.position(keyStart);
+      node = pair.value;
+      best = rangeStart(node) ?? keyStart ?? best;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) break;
+      node = item;
+      best = rangeStart(node) ?? best;
+    } else break;
+  }
+  return lines.position(best);
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node)) return (node as Node).range?.[0];
+  return undefined;
+}

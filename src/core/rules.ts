@@ -1,0 +1,54 @@
+import type { Severity } from './finding.js';
+
+export interface RuleDescription {
+  id: string;
+  description: string;
+  defaultSeverity: Severity;
+}
+
+/** Every stable rule id `plan` reports, with what it means. Suppressions and config `lint.rules` use these ids. */
+const CATALOGUE: Array<[string, Severity, string]> = [
+  ['file/too-large', 'error', 'The file is larger than lint.max_file_bytes and was not read.'],
+  ['file/binary', 'error', 'The file contains NUL bytes; planning artifacts must be text.'],
+  ['file/invalid-utf8', 'error', 'The file is not valid UTF-8.'],
+  ['file/conflict-marker', 'error', 'The file contains git conflict markers from an unfinished merge.'],
+  ['file/symlink', 'error', 'Planning artifacts must be regular files; a symbolic link can point outside the repository.'],
+  ['yaml/syntax', 'error', 'The YAML does not parse.'],
+  ['yaml/duplicate-key', 'error', 'A mapping has the same key twice; YAML readers disagree on which value wins.'],
+  ['yaml/alias-limit', 'error', 'The file uses more aliases than lint.max_aliases allows (alias bombs expand exponentially).'],
+  ['yaml/too-deep', 'error', 'The file nests deeper than lint.max_depth.'],
+  ['yaml/tab-indent', 'error', 'A tab character is used for indentation.'],
+  ['yaml/trailing-space', 'warning', 'A line ends with whitespace.'],
+  ['yaml/final-newline', 'warning', 'The file does not end with a newline.'],
+  ['yaml/truthy', 'warning', 'A yes/no/on/off word means a boolean in YAML 1.1 and a string in YAML 1.2.'],
+  ['json/syntax', 'error', 'The JSON does not parse.'],
+  ['json/duplicate-key', 'error', 'An object has the same key twice.'],
+  ['json/too-deep', 'error', 'The file nests deeper than lint.max_depth.'],
+  ['schema/required', 'error', 'A required property is missing.'],
+  ['schema/unknown-property', 'error', 'A property the schema does not define.'],
+  ['schema/enum', 'error', 'A value outside the allowed set.'],
+  ['schema/type', 'error', 'A value of the wrong type.'],
+  ['schema/format', 'error', 'A value that is not in the required format (date, date-time, ...).'],
+  ['schema/unique-items', 'error', 'A list that must not repeat items repeats one.'],
+  ['plan/missing-plan-file', 'error', 'A plan folder without plan.yaml.'],
+  ['plan/id-mismatch', 'error', "plan.yaml's id differs from its folder name."],
+  ['ref/duplicate-task', 'error', 'Two tasks in the repository share an id.'],
+  ['ref/unknown-dependency', 'error', 'A task depends on a task id that exists nowhere in the repository.'],
+  ['ref/unknown-story-task', 'error', 'The story map mentions a task id that exists nowhere in the repository.'],
+  ['ref/missing-artifact', 'error', 'plan.yaml names a file that does not exist in the plan folder.'],
+  ['ref/path-escape', 'error', 'A path leaves the plan folder (absolute, or climbing with ..).'],
+  ['deps/cycle', 'error', 'Tasks depend on each other in a cycle; none of them can start.'],
+  ['deps/max-depth', 'error', 'A chain of dependencies is deeper than max_depth.'],
+  ['governance/unknown-tag', 'warning', 'plan.yaml sets a tag that governance.yaml does not define.'],
+  ['governance/tag-value', 'error', 'A governance tag has a value outside its allowed values.'],
+  ['suppress/invalid', 'error', 'A plan-disable-next-line comment names no rule.'],
+  ['suppress/missing-reason', 'error', 'A suppression must say why, after " -- ".'],
+  ['suppress/unused', 'warning', 'A suppression that silences nothing.'],
+];
+
+export const RULES: ReadonlyMap<string, RuleDescription> = new Map(CATALOGUE.map(([id, defaultSeverity, description]) => [id, { id, defaultSeverity, description }]));
+
+/** The description of a rule id, including the generic schema/<keyword> family. */
+export function describeRule(id: string): RuleDescription {
+  return RULES.get(id) ?? { id, defaultSeverity: 'error', description: id.startsWith('schema/') ? `A value violates the schema keyword "${id.slice(7)}".` : id };
+}

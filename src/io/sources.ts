@@ -1,0 +1,68 @@
+import { open, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SourceFile } from '../core/workspace.js';
+import { listIndex, listWorktree, readBlobs } from './git.js';
+
+const READ_CONCURRENCY = 64;
+
+/**
+ * Reads working-tree files without following symlinks. Files over `maxBytes` are not read: an
+ * empty-but-oversized marker buffer would lie, so their size is kept and the bytes cut to the limit + 1.
+ */
+export async function readWorktreeFiles(root: string, paths: readonly string[], maxBytes: number): Promise<SourceFile[]> {
+  const results: Array<SourceFile | undefined> = new Array(paths.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < paths.length) {
+      const i = next++;
+      results[i] = await readOne(root, paths[i]!, maxBytes);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker));
+  return results.filter((r): r is SourceFile => r !== undefined);
+}
+
+async function readOne(root: string, path: string, maxBytes: number): Promise<SourceFile | undefined> {
+  const full = join(root, path);
+  let stat;
+  try {
+    stat = await lstat(full);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // deleted in the worktree, still in the index
+    throw error;
+  }
+  if (stat.isSymbolicLink()) return { path, bytes: new Uint8Array(), kind: 'symlink' };
+  if (!stat.isFile()) return undefined;
+  const handle = await open(full, 'r');
+  try {
+    // Reading one byte past the limit is enough to know it is too large without reading 50 MB.
+    const size = Math.min(stat.size, maxBytes + 1);
+    const bytes = Buffer.alloc(size);
+    let read = 0;
+    while (read < size) {
+      const { bytesRead } = await handle.read(bytes, read, size - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return { path, bytes: bytes.subarray(0, read), kind: 'file' };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** All files of the working tree under `dir` (tracked and untracked, not ignored). */
+export async function worktreeSources(root: string, dir: string, maxBytes: number): Promise<{ sources: SourceFile[]; paths: string[] }> {
+  const paths = await listWorktree(root, [dir]);
+  return { sources: await readWorktreeFiles(root, paths, maxBytes), paths };
+}
+
+/** All files of the git index under `dir`, read from their blobs: what the next commit would hold. */
+export async function indexSources(root: string, dir: string): Promise<{ sources: SourceFile[]; paths: string[] }> {
+  const entries = await listIndex(root, [dir]);
+  const regular = entries.filter((e) => e.mode !== '120000' && e.mode !== '160000');
+  const blobs = await readBlobs(root, regular.map((e) => e.blob));
+  const sources: SourceFile[] = entries
+    .filter((e) => e.mode !== '160000')
+    .map((e) => (e.mode === '120000' ? { path: e.path, bytes: new Uint8Array(), kind: 'symlink' } : { path: e.path, bytes: blobs.get(e.blob)!, kind: 'file' }));
+  return { sources, paths: entries.map((e) => e.path) };
+}
