@@ -22,7 +22,9 @@ export function renderInit(result: InitResult, color: boolean): string {
 export function renderConfig(result: ConfigResult): string {
   const lines = [`# config file: ${result.file ?? '(none: built-in defaults)'}`];
   for (const [key, value] of Object.entries(result.config)) {
-    lines.push(`# from ${result.origin[key] ?? 'default'}`);
+    const set = Object.keys(result.origin).filter((k) => k.startsWith(`${key}.`));
+    const from = set.length > 0 ? `${result.origin[set[0]!]} (${set.map((k) => k.slice(key.length + 1)).join(', ')}); the rest default` : (result.origin[key] ?? 'default');
+    lines.push(`# from ${from}`);
     lines.push(stringify({ [key]: value }).trimEnd());
   }
   lines.push('# rulebook files');

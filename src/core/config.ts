@@ -44,6 +44,7 @@ export const DEFAULT_CONFIG: PlanConfig = {
   cycle: { length_days: 14, anchor: '2024-01-01', timezone: 'UTC' },
 };
 
+/** Where each setting came from: top-level keys, and `section.key` for keys set inside a section. */
 export type ConfigOrigin = Record<string, string>;
 
 /**
@@ -57,9 +58,13 @@ export function resolveConfig(raw: Record<string, unknown> | undefined, source: 
   for (const [key, value] of Object.entries(raw ?? {})) {
     if (key === '$schema' || value === undefined) continue;
     const current = config[key];
-    config[key] =
-      isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
-    origin[key] = source ?? 'default';
+    if (isPlainObject(current) && isPlainObject(value)) {
+      config[key] = { ...current, ...value };
+      for (const sub of Object.keys(value)) origin[`${key}.${sub}`] = source ?? 'default';
+    } else {
+      config[key] = value;
+      origin[key] = source ?? 'default';
+    }
   }
   return { config: config as unknown as PlanConfig, origin };
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `npm run demo`: builds a throwaway planning repository and runs plan on it, step by step.
+// Every command is printed before it runs, so the output doubles as a tutorial.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const project = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(project, 'bin', 'plan.js');
+const repo = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'plan-demo-'));
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const bold = (s) => (color ? `\u001b[1m${s}\u001b[22m` : s);
+
+function step(title) {
+  console.log(`\n${bold(`== ${title}`)}`);
+}
+
+function sh(cmd, args) {
+  console.log(`$ ${[cmd, ...args].join(' ')}`);
+  execFileSync(cmd, args, { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Runs plan, shows its output, and checks the exit code is the one the step expects. */
+function plan(args, expectCode = 0) {
+  console.log(`$ plan ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '' } });
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  console.log(`(exit ${r.status})`);
+  if (r.status !== expectCode) {
+    console.error(`demo: expected exit ${expectCode} from "plan ${args.join(' ')}", got ${r.status}`);
+    process.exit(1);
+  }
+  return r;
+}
+
+step(`A fresh git repository in ${repo}`);
+sh('git', ['init', '-q', '-b', 'main']);
+sh('git', ['config', 'user.name', 'Demo Planner']);
+sh('git', ['config', 'user.email', 'planner@example.com']);
+sh('git', ['config', 'commit.gpgsign', 'false']);
+
+step('Set plan up: config, .plan/, the rulebook, .gitattributes, editor schemas');
+plan(['init']);
+
+step("Create a plan, then fill it with the seed's backlog and story map");
+plan(['new', 'seed-backend', '--title', 'Planning Backend Framework', '--tag', 'criticality=1', '--owner', 'planning-backend@example.com']);
+const seed = join(project, 'test', 'fixtures', 'seed');
+for (const file of ['be_backlog.yaml', 'story_map.md']) cpSync(join(seed, file), join(repo, 'plans', 'seed-backend', file));
+plan(['new', 'checkout-v2', '--title', 'Checkout v2', '--tag', 'compliance=gdpr']);
+sh('git', ['add', '-A']);
+sh('git', ['commit', '-q', '-m', 'Plan the backend and checkout v2']);
+
+step('Lint the repository: schemas, YAML hygiene, references, dependency cycles, governance tags');
+plan(['lint']);
+
+step('Break it: PLN-BE-001 now depends on PLN-BE-002, which depends on PLN-BE-001');
+const backlog = join(repo, 'plans', 'seed-backend', 'be_backlog.yaml');
+const original = readFileSync(backlog, 'utf8');
+writeFileSync(backlog, original.replace('dependencies: []', 'dependencies: ["PLN-BE-002"]').replace('priority: P0\n    dependencies: ["PLN-BE-001"]', 'priority: P9\n    dependencies: ["PLN-BE-001", "PLN-BE-404"]'));
+plan(['lint'], 1);
+
+step('The same findings as SARIF for code scanning, and as GitHub annotations');
+plan(['lint', '--format', 'sarif', '--output', 'plan.sarif'], 1);
+plan(['lint', '--format', 'github'], 1);
+
+step('Only what is staged is linted in a pre-commit hook: nothing staged yet, so it passes');
+plan(['lint', '--staged']);
+
+step('Fix it and lint again');
+writeFileSync(backlog, original);
+plan(['lint']);
+plan(['config', '--print']);
+
+console.log(`\n${bold('Demo done.')} The repository is in ${repo}`);

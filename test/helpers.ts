@@ -1,0 +1,84 @@
+import { spawnSync, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const PLAN_BIN = join(PROJECT_ROOT, 'bin', 'plan.js');
+export const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (bin/plan.js) in `cwd`, without color, like a user in CI would. */
+export function runPlan(cwd: string, args: readonly string[], options: { env?: Record<string, string>; input?: string; timeout?: number } = {}): RunResult {
+  const result = spawnSync(process.execPath, [PLAN_BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '', ...options.env },
+    input: options.input ?? '',
+    encoding: 'utf8',
+    timeout: options.timeout ?? 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_DATE: '', GIT_COMMITTER_DATE: '' } });
+}
+
+const GIT_CONFIG = `[core]
+\trepositoryformatversion = 0
+\tfilemode = true
+\tbare = false
+[user]
+\tname = Plan Tester
+\temail = tester@example.com
+[commit]
+\tgpgsign = false
+[gc]
+\tauto = 0
+[init]
+\tdefaultBranch = main
+`;
+
+/** A fresh git repository in a temp folder, config written in one go. */
+export function tempRepo(prefix = 'plan-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  writeFileSync(join(dir, '.git', 'config'), GIT_CONFIG);
+  return dir;
+}
+
+/** Writes files (path → content) under `root`, creating folders. */
+export function writeFiles(root: string, files: Record<string, string | Uint8Array>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+export function readText(root: string, path: string): string {
+  return readFileSync(join(root, path), 'utf8');
+}
+
+/** A temp repository holding the seed's plan (plan.yaml, be_backlog.yaml, story_map.md from the seed §2). */
+export function seedRepo(): string {
+  const dir = tempRepo();
+  cpSync(join(FIXTURES, 'seed'), join(dir, 'plans', 'seed-backend'), { recursive: true });
+  return dir;
+}
+
+export function removeRepo(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export function commitAll(cwd: string, message = 'test commit'): void {
+  git(cwd, 'add', '-A');
+  git(cwd, 'commit', '-q', '--no-verify', '-m', message);
+}
