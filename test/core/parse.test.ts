@@ -73,8 +73,8 @@ describe('parseYaml', () => {
   it('locates values and keys, as deep as the path exists', () => {
     const result = yaml('tasks:\n  - id: A-1\n    dependencies: ["B-2", "C-3"]\n');
     expect(result.locate(['tasks', 0, 'dependencies', 1])).toEqual({ line: 3, column: 27 });
-    expect(result.locate(['tasks', 0, 'id'], 'key')).toEqual({ line: 2, column: 7 });
-    expect(result.locate(['tasks', 0, 'missing'])).toEqual({ line: 2, column: 7 });
+    expect(result.locate(['tasks', 0, 'id'], 'key')).toEqual({ line: 2, column: 5 });
+    expect(result.locate(['tasks', 0, 'missing'])).toEqual({ line: 2, column: 5 });
   });
 
   it('reports syntax errors and multiple documents', () => {
