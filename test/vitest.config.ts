@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // The shipped schemas' validators, precompiled by `npm run build` (which `npm test` runs first).
+    alias: { 'plan:validators': fileURLToPath(new URL('../.build/validators.mjs', import.meta.url)) },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -9,7 +9,7 @@ import { LINT_VALIDATORS } from '../core/validators/index.js';
 import { buildWorkspace, type SourceFile } from '../core/workspace.js';
 import { stagedPaths } from '../io/git.js';
 import { loadGovernance } from '../io/rulebook.js';
-import { schemaChecker } from '../io/schemas.js';
+import { prepareSchemas, schemaChecker } from '../io/schemas.js';
 import { indexSources, worktreeSources } from '../io/sources.js';
 import { openRepo, type RepoOptions } from './repo.js';
 
@@ -36,6 +36,7 @@ export async function lint(options: LintOptions): Promise<LintResult> {
   const { root, config } = repo;
   const maxWarnings = options.maxWarnings ?? config.lint.max_warnings;
   const scope = await resolveScope(options, root, config.plans_dir);
+  await prepareSchemas(root, config.artifacts.map((a) => a.schema));
 
   const { sources, paths } = options.staged ? await indexSources(root, config.plans_dir) : await worktreeSources(root, config.plans_dir, config.lint.max_file_bytes);
   const workspace = buildWorkspace(sources, paths, config, taskIdRegex(config));

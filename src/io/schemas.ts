@@ -1,23 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { validators as shipped } from 'plan:validators';
 import { ConfigError } from '../core/errors.js';
 import type { SchemaCheck, SchemaViolation } from '../core/schema.js';
 import { packageRoot } from './package.js';
 
-// ajv-formats is CommonJS; its default export arrives wrapped under some loaders.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+export interface Validate {
+  (data: unknown): boolean;
+  errors?: SchemaViolation[] | null;
+}
 
-let ajv: Ajv2020 | undefined;
-const compiled = new Map<string, ValidateFunction>();
+/** Schemas from the repository (config `artifacts`), compiled at run time by ajv. */
+const custom = new Map<string, Validate>();
 
-function instance(): Ajv2020 {
-  if (!ajv) {
-    ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: true });
-    addFormats(ajv);
-  }
-  return ajv;
+export function isShippedSchemaName(name: string): boolean {
+  return /^[a-z_]+$/.test(name);
 }
 
 /** The path of a shipped schema by name (`be_backlog` → schemas/be_backlog.schema.json). */
@@ -25,39 +22,44 @@ export function shippedSchemaPath(name: string): string {
   return join(packageRoot(), 'schemas', `${name}.schema.json`);
 }
 
-function schemaFile(name: string, repoRoot: string | undefined): string {
-  if (/^[a-z_]+$/.test(name)) return shippedSchemaPath(name);
-  if (!repoRoot || isAbsolute(name)) throw new ConfigError(`schema "${name}" must be a shipped schema name or a repository-relative path`);
-  return join(repoRoot, name);
-}
-
-/** Compiles (once) and returns the validator for a shipped schema name or a repository path. */
-export function compileSchema(name: string, repoRoot?: string): ValidateFunction {
-  const key = `${repoRoot ?? ''}\0${name}`;
-  const cached = compiled.get(key);
-  if (cached) return cached;
-  const file = schemaFile(name, repoRoot);
-  let schema: Record<string, unknown>;
-  try {
-    schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(`cannot read schema "${name}": ${(error as Error).message.split('\n')[0]}`, { file: name, cause: error });
-  }
-  let validate: ValidateFunction;
-  try {
-    const existing = typeof schema['$id'] === 'string' ? instance().getSchema(schema['$id']) : undefined;
-    validate = existing ?? instance().compile(schema);
-  } catch (error) {
-    throw new ConfigError(`schema "${name}" is not a valid JSON Schema: ${(error as Error).message}`, { file: name, cause: error });
-  }
-  compiled.set(key, validate);
+/** A validator by shipped name (precompiled at build time) or by repository path (after prepareSchemas). */
+export function compileSchema(name: string, repoRoot?: string): Validate {
+  const validate = isShippedSchemaName(name) ? (shipped[name] as Validate | undefined) : custom.get(`${repoRoot}\0${name}`);
+  if (!validate) throw new ConfigError(isShippedSchemaName(name) ? `unknown schema "${name}"; shipped schemas: ${Object.keys(shipped).join(', ')}` : `schema "${name}" was not prepared`);
   return validate;
 }
 
-/** A SchemaCheck for core, resolving names against the shipped schemas and the repository. */
+/**
+ * Compiles the repository's own schemas named in config `artifacts`. ajv's compiler is loaded
+ * only here, so a repository that uses the shipped schemas never pays for it.
+ */
+export async function prepareSchemas(repoRoot: string, names: Iterable<string>): Promise<void> {
+  const wanted = [...new Set(names)].filter((n) => !isShippedSchemaName(n) && !custom.has(`${repoRoot}\0${n}`));
+  if (wanted.length === 0) return;
+  const [{ Ajv2020 }, formats] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
+  const addFormats = ((formats as unknown as { default: { default?: unknown } }).default.default ?? formats.default) as (ajv: unknown) => void;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  for (const name of wanted) {
+    if (isAbsolute(name) || name.split('/').includes('..')) throw new ConfigError(`schema "${name}" must be a path inside the repository`);
+    let schema: Record<string, unknown>;
+    try {
+      schema = JSON.parse(await readFile(join(repoRoot, name), 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`cannot read schema: ${(error as Error).message.split('\n')[0]}`, { file: name, cause: error });
+    }
+    try {
+      custom.set(`${repoRoot}\0${name}`, ajv.compile(schema) as unknown as Validate);
+    } catch (error) {
+      throw new ConfigError(`not a valid JSON Schema: ${(error as Error).message}`, { file: name, cause: error });
+    }
+  }
+}
+
+/** A SchemaCheck for core, resolving names against the shipped schemas and the repository's. */
 export function schemaChecker(repoRoot: string): SchemaCheck {
   return (name, value) => {
     const validate = compileSchema(name, repoRoot);
-    return validate(value) ? [] : ((validate.errors ?? []) as SchemaViolation[]);
+    return validate(value) ? [] : (validate.errors ?? []);
   };
 }
