@@ -117,21 +117,12 @@ export function buildWorkspace(sources: Iterable<SourceFile>, allPaths: Iterable
 }
 
 export function addArtifact(workspace: Workspace, planId: string, config: PlanConfig, artifact: Artifact): void {
-  let plan = workspace.plans.get(planId);
-  if (!plan) {
-    plan = { id: planId, dir: `${config.plans_dir.replace(/\/+$/, '')}/${planId}`, artifacts: new Map(), tasks: [] };
-    workspace.plans.set(planId, plan);
-  }
+  const plan = planEntry(workspace, planId, config);
   plan.artifacts.set(artifact.name, artifact);
   const value = artifact.data?.value;
   if (artifact.name === PLAN_FILE && isRecord(value)) plan.meta = value;
   if (artifact.name === BACKLOG_FILE && isRecord(value)) {
-    for (const task of tasksOf(value, planId, artifact.path)) {
-      plan.tasks.push(task);
-      const same = workspace.tasks.get(task.id);
-      if (same) same.push(task);
-      else workspace.tasks.set(task.id, [task]);
-    }
+    for (const task of tasksOf(value, planId, artifact.path)) addTask(workspace, plan, task);
   }
 }
 
@@ -154,4 +145,37 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /** Where a task (or a field of it) sits in its backlog file. */
 export function locateTask(workspace: Workspace, task: Task, path: Array<string | number> = []): { line?: number; column?: number } {
   return workspace.plans.get(task.plan)?.artifacts.get(BACKLOG_FILE)?.data?.locate(['tasks', task.index, ...path]) ?? {};
+}
+
+/** What cross-plan checks need of a backlog: task ids and dependencies. Cached by blob id for --staged. */
+export interface BacklogSummary {
+  tasks: Array<{ id: string; index: number; dependencies: string[] }>;
+}
+
+export function summarizeBacklog(artifact: Artifact): BacklogSummary {
+  const value = artifact.data?.value;
+  if (!isRecord(value)) return { tasks: [] };
+  return { tasks: tasksOf(value, '', artifact.path).map((t) => ({ id: t.id, index: t.index, dependencies: t.dependencies })) };
+}
+
+/** Registers the tasks of a plan that is not being linted, so references to it resolve. */
+export function addBacklogSummary(workspace: Workspace, planId: string, file: string, config: PlanConfig, summary: BacklogSummary): void {
+  const plan = planEntry(workspace, planId, config);
+  for (const t of summary.tasks) addTask(workspace, plan, { id: t.id, plan: planId, file, index: t.index, dependencies: t.dependencies, fields: {} });
+}
+
+function planEntry(workspace: Workspace, planId: string, config: PlanConfig): Plan {
+  let plan = workspace.plans.get(planId);
+  if (!plan) {
+    plan = { id: planId, dir: `${config.plans_dir.replace(/\/+$/, '')}/${planId}`, artifacts: new Map(), tasks: [] };
+    workspace.plans.set(planId, plan);
+  }
+  return plan;
+}
+
+function addTask(workspace: Workspace, plan: Plan, task: Task): void {
+  plan.tasks.push(task);
+  const same = workspace.tasks.get(task.id);
+  if (same) same.push(task);
+  else workspace.tasks.set(task.id, [task]);
 }

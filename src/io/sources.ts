@@ -1,7 +1,7 @@
 import { open, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceFile } from '../core/workspace.js';
-import { listIndex, listWorktree, readBlobs } from './git.js';
+import { listWorktree } from './git.js';
 
 const READ_CONCURRENCY = 64;
 
@@ -54,15 +54,4 @@ async function readOne(root: string, path: string, maxBytes: number): Promise<So
 export async function worktreeSources(root: string, dir: string, maxBytes: number): Promise<{ sources: SourceFile[]; paths: string[] }> {
   const paths = await listWorktree(root, [dir]);
   return { sources: await readWorktreeFiles(root, paths, maxBytes), paths };
-}
-
-/** All files of the git index under `dir`, read from their blobs: what the next commit would hold. */
-export async function indexSources(root: string, dir: string): Promise<{ sources: SourceFile[]; paths: string[] }> {
-  const entries = await listIndex(root, [dir]);
-  const regular = entries.filter((e) => e.mode !== '120000' && e.mode !== '160000');
-  const blobs = await readBlobs(root, regular.map((e) => e.blob));
-  const sources: SourceFile[] = entries
-    .filter((e) => e.mode !== '160000')
-    .map((e) => (e.mode === '120000' ? { path: e.path, bytes: new Uint8Array(), kind: 'symlink' } : { path: e.path, bytes: blobs.get(e.blob)!, kind: 'file' }));
-  return { sources, paths: entries.map((e) => e.path) };
 }
