@@ -120,6 +120,31 @@ export function buildProgram(version: string, state: ProgramState): Command {
     );
 
   program
+    .command('transition')
+    .description('move a plan through the lifecycle: resolve the event, run its gate, write state and event together')
+    .argument('<plan>', 'plan id')
+    .argument('<event|STATE>', 'a lifecycle event (validate_complete) or the target state (READY_FOR_HANDOFF)')
+    .option('-n, --dry-run', 'resolve and run the gate, write nothing')
+    .option('--commit', 'commit the state and event changes (only those) with Plan-* trailers')
+    .option('--record-failure', 'append a GATE_FAILED event when the gate refuses')
+    .addOption(new Option('-f, --format <format>', 'format of the gate report when refused').choices(['stylish', 'json', 'sarif', 'junit', 'github']))
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      examples('plan transition checkout-v2 validate_complete', 'plan transition checkout-v2 READY_FOR_HANDOFF --dry-run', 'plan transition checkout-v2 validate_complete --commit', 'plan transition checkout-v2 validate_complete --record-failure --json') +
+        '\nExit codes: 0 applied (or would apply), 1 refused (not allowed, or the gate failed), 2 could not run (unknown plan, lock held).\n',
+    )
+    .action(
+      act((opts, [plan, target]) => async (output, globals) => {
+        const { transition } = await import('../commands/transition.js');
+        const result = await transition({ cwd: globals.cwd, config: globals.config, plan: plan!, target: target!, dryRun: Boolean(opts['dryRun']), commit: Boolean(opts['commit']), recordFailure: Boolean(opts['recordFailure']) });
+        const { renderTransition } = await import('./render.js');
+        await renderTransition(result, output, opts['json'] ? 'json-result' : ((opts['format'] as string | undefined) ?? 'stylish'));
+        return result.outcome === 'refused' ? 1 : 0;
+      }),
+    );
+
+  program
     .command('config')
     .description('show the resolved configuration and where each part came from')
     .option('--print', 'print the resolved config (the default)')

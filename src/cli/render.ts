@@ -3,6 +3,9 @@ import { stringify } from 'yaml';
 import type { ConfigResult } from '../commands/config.js';
 import type { InitResult } from '../commands/init.js';
 import type { LintResult } from '../commands/lint.js';
+import type { TransitionResult } from '../commands/transition.js';
+import type { Finding } from '../core/finding.js';
+import { describeRule } from '../core/rules.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { packageVersion } from '../io/package.js';
 import { loadFormatter, type FormatName } from '../report/registry.js';
@@ -32,15 +35,42 @@ export function renderConfig(result: ConfigResult): string {
   return lines.join('\n');
 }
 
-export async function renderLint(result: LintResult, format: string, output: Output, globals: GlobalOptions, outFile?: string): Promise<void> {
+/** Renders findings in one of the lint formats. */
+export async function formatFindings(findings: Finding[], filesChecked: number, format: string, color: boolean, root: string): Promise<string> {
   const formatter = await loadFormatter(format as FormatName);
-  const text = formatter(
-    { findings: result.findings, filesChecked: result.filesChecked, toolVersion: packageVersion(), rules: result.rules },
-    { color: outFile ? false : output.color, cwd: result.root },
-  );
+  const rules = [...new Set(findings.map((f) => f.rule))].sort().map(describeRule);
+  return formatter({ findings, filesChecked, toolVersion: packageVersion(), rules }, { color, cwd: root });
+}
+
+export async function renderLint(result: LintResult, format: string, output: Output, globals: GlobalOptions, outFile?: string): Promise<void> {
+  const text = await formatFindings(result.findings, result.filesChecked, format, outFile ? false : output.color, result.root);
   if (outFile) {
     const target = resolve(globals.cwd, outFile);
     await writeFileAtomic(target, text.endsWith('\n') ? text : `${text}\n`);
     output.info(`wrote ${relative(globals.cwd, target) || target}: ${result.findings.length} findings`);
   } else output.result(text);
+}
+
+export async function renderTransition(result: TransitionResult, output: Output, format: string): Promise<void> {
+  if (format === 'json-result') {
+    output.result(JSON.stringify(result, null, 2));
+    return;
+  }
+  const arrow = `${result.from ?? '(new)'} → ${result.to ?? '?'}`;
+  if (result.outcome === 'applied') {
+    output.result(`${result.plan}: ${result.event} (${arrow})${result.gate ? `, gate ${result.gate.gate} passed` : ''}${result.commit ? `, committed ${result.commit.slice(0, 12)}` : ''}`);
+    return;
+  }
+  if (result.outcome === 'would-apply') {
+    output.result(`${result.plan}: ${result.event} (${arrow}) would apply${result.gate ? `; gate ${result.gate.gate} passes` : ''} (dry run, nothing written)`);
+    return;
+  }
+  const lines = [`${result.plan}: refused: ${result.reason}`];
+  if (result.gate) {
+    lines.push(`gate ${result.gate.gate}: ${Object.entries(result.gate.results).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(await formatFindings(result.gate.findings, 0, format, output.color, '.'));
+  }
+  lines.push(`allowed from ${result.from ?? '(no state)'}: ${result.allowed.join(', ') || '(none: terminal state)'}`);
+  if (result.recordedFailure) lines.push(`recorded ${result.recordedFailure} (GATE_FAILED)`);
+  output.result(lines.join('\n'));
 }

@@ -44,6 +44,20 @@ const CATALOGUE: Array<[string, Severity, string]> = [
   ['suppress/invalid', 'error', 'A plan-disable-next-line comment names no rule.'],
   ['suppress/missing-reason', 'error', 'A suppression must say why, after " -- ".'],
   ['suppress/unused', 'warning', 'A suppression that silences nothing.'],
+  ['timeline/start-after-due', 'error', 'A task starts after its due date.'],
+  ['timeline/starts-before-dependency-due', 'error', 'A task starts before a task it depends on (in any plan) is due.'],
+  ['timeline/beyond-horizon', 'warning', "An open task is due more than the timeline_checker's horizon_days after today."],
+  ['capacity/over', 'error', "A team's effort_points planned in one cycle, across all plans, exceed its capacity in team_capacity.yaml."],
+  ['capacity/no-team', 'info', 'Open tasks without a team count against no capacity.'],
+  ['capacity/model-missing', 'error', "The resource_validator's capacity model could not be loaded, so capacity was not checked."],
+  ['coverage/stories', 'error', 'Fewer than min_percent of the story-map stories reference an existing task.'],
+  ['coverage/no-stories', 'warning', 'The plan has no story map, or its story map has no stories, so story coverage cannot be measured.'],
+  ['coverage/report-missing', 'error', 'The code-coverage report the coverage validator names does not exist.'],
+  ['coverage/report-invalid', 'error', 'The code-coverage report is not valid istanbul json-summary, lcov or cobertura.'],
+  ['coverage/code', 'error', 'Line coverage in the code-coverage report is below min_percent, or the report measured no lines.'],
+  ['parity/no-handoff', 'info', 'The plan has no sealed handoff yet; parity is checked from the first seal on.'],
+  ['parity/task-removed', 'error', 'A task in the last sealed handoff is gone from the backlog; drop tasks with status: dropped instead.'],
+  ['parity/file-removed', 'error', 'A file sealed in the last handoff no longer exists.'],
 ];
 
 export const RULES: ReadonlyMap<string, RuleDescription> = new Map(CATALOGUE.map(([id, defaultSeverity, description]) => [id, { id, defaultSeverity, description }]));

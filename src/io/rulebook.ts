@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlanConfig } from '../core/config.js';
 import type { GovernanceRulebook } from '../core/rulebook.js';
+import { buildLifecycle, type Lifecycle } from '../core/lifecycle.js';
+import { buildGates, type GateDef } from '../core/gates.js';
 import { packageRoot } from './package.js';
 import { loadYamlFile } from './yaml_file.js';
 
@@ -28,4 +30,14 @@ export function loadGovernance(root: string, config: PlanConfig): GovernanceRule
   const raw = loadRulebookFile(root, config, 'governance') as { governance?: GovernanceRulebook } & Partial<GovernanceRulebook>;
   const body = raw.governance ?? raw;
   return { tags: body.tags ?? [], rules: body.rules ?? {} };
+}
+
+export function loadLifecycle(root: string, config: PlanConfig): Lifecycle {
+  const source = rulebookSource(root, config, 'lifecycle');
+  return buildLifecycle(loadYamlFile(source.path, source.display, 'lifecycle'), source.display);
+}
+
+export function loadGates(root: string, config: PlanConfig): { gates: Map<string, GateDef>; file: string } {
+  const source = rulebookSource(root, config, 'gates');
+  return { gates: buildGates(loadYamlFile(source.path, source.display, 'gates')), file: source.display };
 }

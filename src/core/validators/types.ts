@@ -4,6 +4,17 @@ import type { GovernanceTag } from '../rulebook.js';
 import type { SchemaCheck } from '../schema.js';
 import type { Workspace } from '../workspace.js';
 
+/** What a sealed handoff recorded, for the parity validator. */
+export interface HandoffSnapshot {
+  /** Repository-relative path of the manifest. */
+  manifest: string;
+  sequence: number;
+  /** Repository-relative paths of the artifacts it sealed. */
+  files: string[];
+  /** Task ids in the sealed backlog. */
+  taskIds: string[];
+}
+
 export interface ValidationContext {
   workspace: Workspace;
   config: PlanConfig;
@@ -12,6 +23,14 @@ export interface ValidationContext {
   checkSchema: SchemaCheck;
   /** Whether findings in this file are wanted; validators still read every file for cross-references. */
   inScope(path: string): boolean;
+  /** Today in the team's time zone (YYYY-MM-DD): the clock, passed in so core stays pure. */
+  today?: string;
+  /** Reads a repository file (e.g. a coverage report) as text; undefined when it does not exist. */
+  readFile?(path: string): string | undefined;
+  /** Loads a rulebook file by name (`team_capacity`), already schema-checked. */
+  rulebook?(name: string): unknown;
+  /** The last sealed handoff of each plan, by plan id. */
+  lastHandoff?(plan: string): HandoffSnapshot | undefined;
 }
 
 export interface Validator {

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeEvent, type GateOutcome, type PlanningEvent } from '../core/events.js';
+import { RepoError } from '../core/errors.js';
+import type { Finding } from '../core/finding.js';
+import { gateNamed, runGate, type GateReport } from '../core/gates.js';
+import { allowedFrom, resolveTransition, type Lifecycle, type TransitionDef } from '../core/lifecycle.js';
+import { git } from '../io/git.js';
+import { loadGates, loadLifecycle } from '../io/rulebook.js';
+import { prepareSchemas } from '../io/schemas.js';
+import { eventLogPath, PlanStore, STATE_PATH } from '../io/store.js';
+import { runCommandValidators } from './command_validator.js';
+import { openRepo, type OpenedRepo, type RepoOptions } from './repo.js';
+import { gitBlobId, validationContext, worktreeWorkspace } from './workspace.js';
+
+export interface TransitionOptions extends RepoOptions {
+  plan: string;
+  /** An event name, or a target state reached by one transition. */
+  target: string;
+  dryRun?: boolean;
+  /** Commit the state and event changes (and nothing else) with Plan-* trailers. */
+  commit?: boolean;
+  /** Append a GATE_FAILED event when the gate refuses. */
+  recordFailure?: boolean;
+  now?: Date;
+}
+
+export interface TransitionResult {
+  plan: string;
+  from: string | null;
+  to?: string;
+  event?: string;
+  gate?: GateReport;
+  /** What happened: applied, refused (exit 1), or a dry run that would apply. */
+  outcome: 'applied' | 'refused' | 'would-apply';
+  reason?: string;
+  /** Events allowed from the current state, for the refusal message. */
+  allowed: string[];
+  eventId?: string;
+  recordedFailure?: string;
+  commit?: string;
+}
+
+/** Resolve, gate, then write state and event together under the lock (DESIGN §3). */
+export async function transition(options: TransitionOptions): Promise<TransitionResult> {
+  const repo = await openRepo(options);
+  const lifecycle = loadLifecycle(repo.root, repo.config);
+  const store = new PlanStore(repo.root);
+  return store.locked(`plan transition ${options.plan} ${options.target}`, async () => {
+    const state = await store.readState();
+    assertKnownPlan(repo, options.plan, state.has(options.plan));
+    return applyTransition(repo, lifecycle, store, options, state.get(options.plan));
+  });
+}
+
+export async function applyTransition(
+  repo: OpenedRepo,
+  lifecycle: Lifecycle,
+  store: PlanStore,
+  options: TransitionOptions,
+  current: { state: string; seq: number } | undefined,
+): Promise<TransitionResult> {
+  const from = current?.state ?? null;
+  const allowed = allowedFrom(lifecycle, from).map((t) => t.event);
+  const resolved = resolveTransition(lifecycle, from, options.target);
+  if (!resolved.ok) return { plan: options.plan, from, outcome: 'refused', reason: resolved.reason, allowed };
+  const t = resolved.transition;
+  const now = options.now ?? new Date();
+  const actor = await gitActor(repo.root);
+
+  let report: GateReport | undefined;
+  let blobs: Record<string, string> | undefined;
+  if (t.gate) {
+    const gated = await evaluateGate(repo, t.gate, options.plan, now);
+    report = gated.report;
+    blobs = gated.blobs;
+    if (!report.passed) {
+      const result: TransitionResult = { plan: options.plan, from, to: t.to, event: t.event, gate: report, outcome: 'refused', reason: `gate ${t.gate} failed`, allowed };
+      if (options.recordFailure && !options.dryRun) {
+        const event = buildEvent(options.plan, t, 'GATE_FAILED', current?.seq ?? 0, actor, report.results, now, blobs);
+        await store.apply({ plan: options.plan, event });
+        result.recordedFailure = event.event.id;
+        if (options.commit) result.commit = await commitChange(repo.root, options.plan, t, from, `gate ${t.gate} failed`);
+      }
+      return result;
+    }
+  }
+  if (options.dryRun) return { plan: options.plan, from, to: t.to, event: t.event, gate: report, outcome: 'would-apply', allowed };
+
+  const seq = (current?.seq ?? 0) + 1;
+  const event = buildEvent(options.plan, t, t.from === null ? 'PLAN_CREATED' : 'STATE_TRANSITION', seq, actor, report?.results ?? {}, now, blobs);
+  await store.apply({ plan: options.plan, event, state: { state: t.to, since: event.event.timestamp, seq, event: t.event } });
+  const result: TransitionResult = { plan: options.plan, from, to: t.to, event: t.event, gate: report, outcome: 'applied', allowed, eventId: event.event.id };
+  if (options.commit) result.commit = await commitChange(repo.root, options.plan, t, from);
+  return result;
+}
+
+/** Runs a gate for one plan over the working tree, and the blob ids of the files it read. */
+export async function evaluateGate(repo: OpenedRepo, gateName: string, plan: string, now: Date): Promise<{ report: GateReport; blobs: Record<string, string> }> {
+  const { gates, file } = loadGates(repo.root, repo.config);
+  const gate = gateNamed(gates, gateName, file);
+  await prepareSchemas(repo.root, repo.config.artifacts.map((a) => a.schema));
+  const { workspace, sources } = await worktreeWorkspace(repo);
+  const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${plan}/`;
+  const inScope = (path: string): boolean => path.startsWith(dir);
+  const context = validationContext(repo, workspace, inScope, now);
+  const precomputed: Map<number, Finding[]> = await runCommandValidators(repo, gate, plan, workspace);
+  const report = runGate(gate, context, precomputed);
+  const blobs: Record<string, string> = {};
+  for (const source of sources) if (inScope(source.path) && source.kind === 'file') blobs[source.path] = gitBlobId(source.bytes);
+  return { report, blobs };
+}
+
+function buildEvent(plan: string, t: TransitionDef, type: PlanningEvent['event']['type'], seq: number, actor: string, results: Record<string, GateOutcome>, now: Date, blobs?: Record<string, string>): PlanningEvent {
+  return makeEvent({
+    type,
+    plan,
+    from: t.from,
+    to: type === 'GATE_FAILED' ? (t.from ?? t.to) : t.to,
+    event: t.event,
+    seq,
+    actor,
+    gateResults: results,
+    gate: t.gate,
+    blobs,
+    timestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    nonce: randomBytes(4).toString('hex'),
+  });
+}
+
+export function assertKnownPlan(repo: OpenedRepo, plan: string, inState: boolean): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(plan)) throw new RepoError(`invalid plan id "${plan}"`);
+  if (inState || existsSync(join(repo.root, repo.config.plans_dir, plan))) return;
+  throw new RepoError(`unknown plan "${plan}": no ${repo.config.plans_dir}/${plan}/ and no entry in ${STATE_PATH}`);
+}
+
+/** "Name <email>" of the git user, the seed's triggered_by. */
+export async function gitActor(root: string): Promise<string> {
+  const read = async (key: string): Promise<string> => (await git(root, ['config', '--get', key], { okCodes: [1] })).stdout.toString('utf8').trim();
+  const [name, email] = await Promise.all([read('user.name'), read('user.email')]);
+  if (name || email) return email ? `${name || email} <${email}>` : name;
+  return process.env['USER'] ?? 'unknown';
+}
+
+/** Commits exactly the plan's state line and event log, whatever else is staged. */
+async function commitChange(root: string, plan: string, t: TransitionDef, from: string | null, note?: string): Promise<string> {
+  const paths = [STATE_PATH, eventLogPath(plan)].filter((p) => existsSync(join(root, p)));
+  await git(root, ['add', '--', ...paths]);
+  const subject = note ? `plan: ${plan} ${t.event} refused (${note})` : `plan: ${plan} ${t.event} (${from ?? 'new'} → ${t.to})`;
+  const trailers = [`Plan-Id: ${plan}`, `Plan-Event: ${t.event}`, `Plan-From: ${from ?? 'none'}`, `Plan-To: ${note ? (from ?? 'none') : t.to}`];
+  await git(root, ['commit', '--quiet', '--no-verify', '-m', subject, '-m', trailers.join('\n'), '--', ...paths]);
+  return (await git(root, ['rev-parse', 'HEAD'])).stdout.toString('utf8').trim();
+}

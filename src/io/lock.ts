@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RepoError } from '../core/errors.js';
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An exclusive lock: a file created with O_EXCL holding its owner. A lock whose owner died on
+ * this host is taken over; a live one is reported with who holds it (exit 2).
+ */
+export async function withLock<T>(path: string, display: string, command: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(path), { recursive: true });
+  const me: LockOwner = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(JSON.stringify(me));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RepoError(`${display} is held by another plan process; try again`);
+        throw new RepoError(`cannot take ${display}: ${(error as Error).message}`, { cause: error });
+      }
+      let owner: LockOwner | undefined;
+      try {
+        owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
+      } catch {
+        owner = undefined; // being written right now, or garbage: treat a garbage lock older than us as stale below
+      }
+      if (owner && (owner.host !== me.host || alive(owner.pid))) {
+        throw new RepoError(`${display} is held by pid ${owner.pid} on ${owner.host} (${owner.command}) since ${owner.since}; if that process is gone, delete ${display}`);
+      }
+      if (!owner) {
+        await new Promise((r) => setTimeout(r, 50));
+        try {
+          owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
+          if (owner.host !== me.host || alive(owner.pid)) throw new RepoError(`${display} is held by pid ${owner.pid} on ${owner.host} (${owner.command}) since ${owner.since}`);
+        } catch (error) {
+          if (error instanceof RepoError) throw error;
+        }
+      }
+      await rm(path, { force: true }); // stale: its owner is dead
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
