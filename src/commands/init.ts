@@ -2,6 +2,8 @@ import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { DEFAULT_CONFIG } from '../core/config.js';
+import { serializeState } from '../core/state.js';
+import { PLAN_DIR, SCHEMA_DIR, STATE_PATH } from '../io/store.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { listWorktree, repoRoot } from '../io/git.js';
 import { loadConfig } from '../io/config.js';
@@ -23,9 +25,6 @@ export interface InitResult {
   changes: Array<{ path: string; action: InitAction }>;
 }
 
-export const PLAN_DIR = '.plan';
-export const SCHEMA_DIR = `${PLAN_DIR}/schemas`;
-export const STATE_FILE = `${PLAN_DIR}/state.yaml`;
 const GITATTRIBUTES_LINES = ['.plan/events/*.jsonl merge=union', '.plan/approvals/*.jsonl merge=union'];
 const MODELINE = '# yaml-language-server: $schema=';
 /** Which shipped schema an editor should use for each plan file. */
@@ -51,7 +50,8 @@ export async function init(options: InitOptions): Promise<InitResult> {
     record('plan.config.yaml', await writeIfAbsent(join(root, 'plan.config.yaml'), text));
   } else record(configFile, 'unchanged');
 
-  record(STATE_FILE, await writeIfAbsent(join(root, STATE_FILE), `${MODELINE}schemas/state.schema.json\n# One line per plan, written by plan transition. Do not edit by hand.\n{}\n`));
+  record(STATE_PATH, await writeIfAbsent(join(root, STATE_PATH), serializeState(new Map())));
+  record(`${PLAN_DIR}/.gitignore`, await ensureLines(join(root, PLAN_DIR, '.gitignore'), ['# the lock and an interrupted change are local to one checkout', 'lock', 'journal.json']));
   record('.gitattributes', await ensureLines(join(root, '.gitattributes'), GITATTRIBUTES_LINES));
 
   if (options.rulebook !== false) {

@@ -7,8 +7,10 @@ import type { GovernanceTag } from '../core/rulebook.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { packageRoot } from '../io/package.js';
 import { loadGovernance } from '../io/rulebook.js';
-import { SCHEMA_DIR } from './init.js';
 import { openRepo, type RepoOptions } from './repo.js';
+import { loadLifecycle } from '../io/rulebook.js';
+import { PlanStore, SCHEMA_DIR, STATE_PATH } from '../io/store.js';
+import { applyTransition } from './transition.js';
 
 export interface NewPlanOptions extends RepoOptions {
   id: string;
@@ -24,6 +26,8 @@ export interface NewPlanResult {
   plan: string;
   dir: string;
   files: string[];
+  state: string;
+  eventId?: string;
 }
 
 const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -31,11 +35,22 @@ const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Creates `plans/<id>/` from the templates; refuses to touch an existing plan. */
 export async function newPlan(options: NewPlanOptions): Promise<NewPlanResult> {
   if (!PLAN_ID.test(options.id)) throw new UsageError(`invalid plan id "${options.id}": use letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64)`);
-  const { root, config } = await openRepo(options);
+  const repo = await openRepo(options);
+  const { root, config } = repo;
   const dir = `${config.plans_dir.replace(/\/+$/, '')}/${options.id}`;
-  if (existsSync(join(root, dir))) throw new RepoError(`plan "${options.id}" already exists at ${dir}/`);
   const tags = parseTags(options.tags ?? [], loadGovernance(root, config).tags);
+  const lifecycle = loadLifecycle(root, config);
+  const store = new PlanStore(root);
+  return store.locked(`plan new ${options.id}`, async () => {
+    if (existsSync(join(root, dir))) throw new RepoError(`plan "${options.id}" already exists at ${dir}/`);
+    if ((await store.readState()).has(options.id)) throw new RepoError(`plan "${options.id}" already has a state line in ${STATE_PATH}`);
+    const files = await writePlanFiles(root, dir, options, tags);
+    const created = await applyTransition(repo, lifecycle, store, { ...options, plan: options.id, target: lifecycle.initialEvent }, undefined);
+    return { plan: options.id, dir, files, state: created.to ?? 'PLANNED', eventId: created.eventId };
+  });
+}
 
+async function writePlanFiles(root: string, dir: string, options: NewPlanOptions, tags: Record<string, string | number | boolean>): Promise<string[]> {
   const templateDir = join(packageRoot(), 'templates', 'plan');
   const handlebars = Handlebars.create();
   handlebars.registerHelper('yaml', (value: unknown) => new Handlebars.SafeString(typeof value === 'string' ? JSON.stringify(value) : String(value)));
@@ -61,7 +76,7 @@ export async function newPlan(options: NewPlanOptions): Promise<NewPlanResult> {
     await rm(join(root, dir), { recursive: true, force: true });
     throw error;
   }
-  return { plan: options.id, dir, files };
+  return files;
 }
 
 function parseTags(pairs: readonly string[], known: readonly GovernanceTag[]): Record<string, string | number | boolean> {

@@ -10,6 +10,8 @@ import { withLock } from './lock.js';
 
 export const PLAN_DIR = '.plan';
 export const STATE_PATH = `${PLAN_DIR}/state.yaml`;
+/** Copies of the shipped schemas, so editors find them however plan was installed. */
+export const SCHEMA_DIR = `${PLAN_DIR}/schemas`;
 export const EVENTS_DIR = `${PLAN_DIR}/events`;
 const LOCK_PATH = `${PLAN_DIR}/lock`;
 const JOURNAL_PATH = `${PLAN_DIR}/journal.json`;
