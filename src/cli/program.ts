@@ -145,6 +145,81 @@ export function buildProgram(version: string, state: ProgramState): Command {
     );
 
   program
+    .command('status')
+    .description("each plan's state, since when, the events allowed next, and whether their gates would pass now")
+    .argument('[plan]', 'one plan (default: all)')
+    .option('--no-gates', 'do not run gates (faster; readiness unknown)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('plan status', 'plan status checkout-v2', 'plan status --json --no-gates'))
+    .action(
+      act((opts, [plan]) => async (output, globals) => {
+        const { status } = await import('../commands/status.js');
+        const result = await status({ cwd: globals.cwd, config: globals.config, plan, gates: opts['gates'] !== false });
+        const { renderStatus } = await import('./render.js');
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : renderStatus(result, output.color));
+        return 0;
+      }),
+    );
+
+  program
+    .command('gate')
+    .description('run one quality gate on its own, for one plan or all, with lint\'s formats')
+    .argument('<gate>', 'gate name from rulebook/gates.yaml (schema_lint, cross_stream_consistency, parity_coverage)')
+    .argument('[plan]', 'one plan (default: every plan)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json', 'sarif', 'junit', 'github']))
+    .option('--json', 'print the gate results (per plan and validator) as JSON')
+    .addHelpText('after', examples('plan gate schema_lint', 'plan gate cross_stream_consistency checkout-v2', 'plan gate parity_coverage --format sarif > gate.sarif') + '\nExit codes: 0 the gate passes, 1 it fails, 2 could not run.\n')
+    .action(
+      act((opts, [gateName, plan]) => async (output, globals) => {
+        const { gate } = await import('../commands/gate.js');
+        const result = await gate({ cwd: globals.cwd, config: globals.config, gate: gateName!, plan });
+        if (opts['json']) output.result(JSON.stringify(result.reports, null, 2));
+        else {
+          const { formatFindings } = await import('./render.js');
+          output.result(await formatFindings(result.findings, result.filesChecked, (opts['format'] as string | undefined) ?? 'stylish', output.color, result.root));
+          output.info(result.reports.map((r) => `${r.plan}: gate ${r.gate} ${r.passed ? 'passes' : 'fails'} (${Object.entries(r.results).map(([k, v]) => `${k} ${v}`).join(', ')})`).join('\n'));
+        }
+        return result.passed ? 0 : 1;
+      }),
+    );
+
+  program
+    .command('events')
+    .description('all events in time order, as JSON lines (ready to forward to a message broker)')
+    .option('--plan <plan>', 'only this plan')
+    .option('--since <date>', 'only events at or after this date or timestamp')
+    .addOption(new Option('--format <format>', 'jsonl: the seed event schema; cloudevents: CloudEvents 1.0 envelopes').choices(['jsonl', 'cloudevents']).default('jsonl'))
+    .addHelpText('after', examples('plan events', 'plan events --plan checkout-v2 --since 2024-01-01', 'plan events --format cloudevents | kcat -P -t planning'))
+    .action(
+      act((opts) => async (output, globals) => {
+        const { events, toCloudEvent } = await import('../commands/events.js');
+        const result = await events({ cwd: globals.cwd, config: globals.config, plan: opts['plan'] as string | undefined, since: opts['since'] as string | undefined });
+        const source = `plan:${globals.cwd}`;
+        const lines = result.events.map((e) => JSON.stringify(opts['format'] === 'cloudevents' ? toCloudEvent(e, source) : e));
+        if (lines.length > 0) output.result(lines.join('\n'));
+        if (result.skipped > 0) output.info(`skipped ${result.skipped} unreadable line(s); run plan doctor`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('check the state file against the event logs and plan folders: merges, crashes, hand edits')
+    .option('--fix', 'finish an interrupted transition')
+    .option('--json', 'print findings as JSON')
+    .addHelpText('after', examples('plan doctor', 'plan doctor --fix', 'plan doctor --json') + '\nExit codes: 0 healthy (notes only), 1 problems found, 2 could not run.\n')
+    .action(
+      act((opts) => async (output, globals) => {
+        const { doctor } = await import('../commands/doctor.js');
+        const result = await doctor({ cwd: globals.cwd, config: globals.config, fix: Boolean(opts['fix']) });
+        for (const line of result.fixed) output.info(`fixed: ${line}`);
+        const { formatFindings } = await import('./render.js');
+        output.result(await formatFindings(result.findings, 0, opts['json'] ? 'json' : 'stylish', output.color, result.root));
+        return result.findings.some((f) => f.severity !== 'info') ? 1 : 0;
+      }),
+    );
+
+  program
     .command('config')
     .description('show the resolved configuration and where each part came from')
     .option('--print', 'print the resolved config (the default)')

@@ -4,6 +4,7 @@ import type { ConfigResult } from '../commands/config.js';
 import type { InitResult } from '../commands/init.js';
 import type { LintResult } from '../commands/lint.js';
 import type { TransitionResult } from '../commands/transition.js';
+import type { StatusResult } from '../commands/status.js';
 import type { Finding } from '../core/finding.js';
 import { describeRule } from '../core/rules.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -73,4 +74,21 @@ export async function renderTransition(result: TransitionResult, output: Output,
   lines.push(`allowed from ${result.from ?? '(no state)'}: ${result.allowed.join(', ') || '(none: terminal state)'}`);
   if (result.recordedFailure) lines.push(`recorded ${result.recordedFailure} (GATE_FAILED)`);
   output.result(lines.join('\n'));
+}
+
+export function renderStatus(result: StatusResult, color: boolean): string {
+  if (result.plans.length === 0) return 'no plans yet; create one with: plan new <id>';
+  const green = (s: string) => (color ? `\u001b[32m${s}\u001b[39m` : s);
+  const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
+  const width = Math.max(...result.plans.map((p) => p.plan.length));
+  return result.plans
+    .map((p) => {
+      const head = `${p.plan.padEnd(width)}  ${(p.state ?? '(no state)').padEnd(17)}  ${p.since ? `since ${p.since}` : ''}${p.hasFiles ? '' : '  (no plan folder)'}`;
+      const next = p.next.map((n) => {
+        const gate = n.gate ? (n.ready === undefined ? ` [gate ${n.gate}]` : n.ready ? green(` [gate ${n.gate}: ready]`) : red(` [gate ${n.gate}: blocked by ${Object.entries(n.blocking ?? {}).map(([r, c]) => `${r}×${c}`).join(', ') || 'missing files'}]`)) : '';
+        return `    → ${n.event} (${n.to})${gate}`;
+      });
+      return [head.trimEnd(), ...next].join('\n');
+    })
+    .join('\n');
 }

@@ -2,6 +2,7 @@ import { CoverageReportError, detectCoverageFormat, parseCoverageReport, type Co
 import type { Finding } from '../finding.js';
 import type { Story } from '../parse/storymap.js';
 import { PLAN_FILE, STORY_MAP_FILE, type Plan } from '../workspace.js';
+import { normalizeInside } from './references.js';
 import type { ValidationContext, Validator } from './types.js';
 
 const FORMATS: readonly CoverageFormat[] = ['json-summary', 'lcov', 'cobertura'];
@@ -27,7 +28,10 @@ export const coverageValidator: Validator = {
     if (typeof report === 'string' && report !== '' && context.readFile && (inScopePlans.length > 0 || context.inScope(report))) {
       const format = FORMATS.find((f) => f === options['report_format']);
       const plan = inScopePlans.length === 1 ? inScopePlans[0]!.id : undefined;
-      findings.push(...codeCoverage(context.readFile(report), report, format, min, plan));
+      const inside = normalizeInside(report);
+      if (inside === undefined) {
+        findings.push({ rule: 'coverage/report-invalid', severity: 'error', message: `report "${report}" must be a path inside the repository`, ...(plan ? { plan } : {}) });
+      } else findings.push(...codeCoverage(context.readFile(inside), inside, format, min, plan));
     }
     return findings;
   },

@@ -1,0 +1,74 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { diagnose } from '../core/doctor.js';
+import type { ParsedEvents } from '../core/events.js';
+import type { Finding } from '../core/finding.js';
+import { PlanStore, EVENTS_DIR, PLAN_DIR, STATE_PATH, eventLogPath } from '../io/store.js';
+import { openRepo, type RepoOptions } from './repo.js';
+import { gitBlobId, worktreeWorkspace } from './workspace.js';
+
+export interface DoctorOptions extends RepoOptions {
+  /** Finish an interrupted transition (the only repair that is always safe). */
+  fix?: boolean;
+}
+
+export interface DoctorResult {
+  root: string;
+  findings: Finding[];
+  fixed: string[];
+}
+
+const KNOWN = new Set(['state.yaml', 'events', 'approvals', 'keys', 'handoffs', 'digests', 'schemas', '.gitignore', 'lock', 'journal.json']);
+
+/** Checks the state file against the event logs and the plan folders (DESIGN §8). */
+export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
+  const repo = await openRepo(options);
+  const store = new PlanStore(repo.root);
+  const fixed: string[] = [];
+  if (options.fix && store.hasJournal()) {
+    await store.locked('plan doctor --fix', async () => {
+      if (await store.recover()) fixed.push('finished an interrupted transition');
+    });
+  }
+  let stateText: string | undefined;
+  try {
+    stateText = await readFile(join(repo.root, STATE_PATH), 'utf8');
+  } catch {
+    stateText = undefined;
+  }
+  const logs = new Map<string, { path: string; parsed: ParsedEvents }>();
+  for (const plan of await store.loggedPlans()) logs.set(plan, { path: eventLogPath(plan), parsed: await store.readEvents(plan) });
+
+  const { workspace, sources } = await worktreeWorkspace(repo);
+  const currentBlobs = new Map<string, Record<string, string>>();
+  for (const source of sources) {
+    const plan = [...workspace.plans.values()].find((p) => source.path.startsWith(`${p.dir}/`));
+    if (!plan || source.kind !== 'file') continue;
+    const blobs = currentBlobs.get(plan.id) ?? {};
+    blobs[source.path] = gitBlobId(source.bytes);
+    currentBlobs.set(plan.id, blobs);
+  }
+  let entries: string[] = [];
+  try {
+    entries = await readdir(join(repo.root, PLAN_DIR));
+  } catch {
+    entries = [];
+  }
+  const stray = entries.filter((e) => !KNOWN.has(e)).map((e) => `${PLAN_DIR}/${e}`);
+  try {
+    for (const e of await readdir(join(repo.root, EVENTS_DIR))) if (!e.endsWith('.jsonl')) stray.push(`${EVENTS_DIR}/${e}`);
+  } catch {
+    // no events yet
+  }
+  const findings = diagnose({
+    statePath: STATE_PATH,
+    stateText,
+    logs,
+    planDirs: new Set(workspace.plans.keys()),
+    plansDir: repo.config.plans_dir,
+    currentBlobs,
+    journal: store.hasJournal(),
+    strayFiles: stray,
+  });
+  return { root: repo.root, findings, fixed };
+}
