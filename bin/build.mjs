@@ -2,13 +2,15 @@
 // Builds dist/: one ESM bundle with a chunk per lazily imported command, so `plan --help`
 // does not pay for ajv, handlebars or the formatters.
 import { build } from 'esbuild';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 
 const root = new URL('..', import.meta.url);
-await rm(new URL('dist', root), { recursive: true, force: true });
+// Build beside dist/ and swap it in, so a test run using dist/ never sees it half-written.
+const staging = new URL('dist.new/', root);
+await rm(staging, { recursive: true, force: true });
 await precompileSchemas();
 await build({
   absWorkingDir: root.pathname,
@@ -18,7 +20,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  outdir: 'dist',
+  outdir: 'dist.new',
   chunkNames: 'chunks/[name]-[hash]',
   minify: true,
   keepNames: false,
@@ -31,6 +33,10 @@ await build({
   alias: { 'plan:validators': './.build/validators.mjs' },
   banner: { js: "import { createRequire as __planCreateRequire } from 'node:module'; const require = __planCreateRequire(import.meta.url);" },
 });
+await rm(new URL('dist.old/', root), { recursive: true, force: true });
+await rename(new URL('dist/', root), new URL('dist.old/', root)).catch(() => undefined);
+await rename(staging, new URL('dist/', root));
+await rm(new URL('dist.old/', root), { recursive: true, force: true });
 
 /**
  * Compiles every shipped schema into standalone validator code once, at build time: ajv's

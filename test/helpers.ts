@@ -16,9 +16,13 @@ export interface RunResult {
 
 /** Runs the built CLI (bin/plan.js) in `cwd`, without color, like a user in CI would. */
 export function runPlan(cwd: string, args: readonly string[], options: { env?: Record<string, string>; input?: string; timeout?: number } = {}): RunResult {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+  // present-but-empty FORCE_COLOR forces color (the supports-color convention), so remove it
+  if (options.env?.['FORCE_COLOR'] === undefined) delete env['FORCE_COLOR'];
+  if (options.env?.['GITHUB_ACTIONS'] === undefined) delete env['GITHUB_ACTIONS'];
   const result = spawnSync(process.execPath, [PLAN_BIN, ...args], {
     cwd,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '', ...options.env },
+    env,
     input: options.input ?? '',
     encoding: 'utf8',
     timeout: options.timeout ?? 60_000,

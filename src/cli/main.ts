@@ -10,7 +10,6 @@ import { buildProgram, type ProgramState } from './program.js';
 export async function main(argv: readonly string[]): Promise<number> {
   const state: ProgramState = { exitCode: 0, verbose: argv.includes('--verbose') };
   const program = buildProgram(packageVersion(), state);
-  program.exitOverride();
   try {
     await program.parseAsync(argv as string[]);
     return state.exitCode;

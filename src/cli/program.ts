@@ -38,6 +38,10 @@ function collect(value: string, previous: string[] = []): string[] {
  */
 export function buildProgram(version: string, state: ProgramState): Command {
   const program = new Command('plan');
+  // Before any .command(): subcommands copy this setting when they are created, so usage errors
+  // anywhere reach main's handler (exit 2) instead of commander exiting with 1 itself.
+  program.exitOverride();
+  program.configureOutput({ outputError: (text, write) => write(`plan: ${text.replace(/^error: /, '')}`) });
   program
     .description('Plan, gate, seal and measure work with the git repository as the only database.')
     .version(version, '-V, --version', 'print the version')

@@ -78,6 +78,12 @@ export function planOfPath(plansDir: string, path: string): { plan: string; name
   return { plan: rest.slice(0, slash), name: rest.slice(slash + 1) };
 }
 
+function planFolderOf(plansDir: string, path: string): string | undefined {
+  const prefix = plansDir.replace(/\/+$/, '') + '/';
+  const rest = path.startsWith(prefix) ? path.slice(prefix.length) : '';
+  return rest !== '' && !rest.includes('/') ? rest : undefined;
+}
+
 /** Reads one file into an artifact: decoded, parsed by its kind, nothing validated yet. */
 export function readArtifact(source: SourceFile, name: string, config: PlanConfig, taskIdPattern: RegExp): Artifact {
   const kind = artifactKind(source.path);
@@ -108,7 +114,9 @@ export function readArtifact(source: SourceFile, name: string, config: PlanConfi
 export function buildWorkspace(sources: Iterable<SourceFile>, allPaths: Iterable<string>, config: PlanConfig, taskIdPattern: RegExp): Workspace {
   const workspace: Workspace = { plans: new Map(), tasks: new Map(), files: new Set(allPaths) };
   for (const source of sources) {
-    const where = planOfPath(config.plans_dir, source.path);
+    // A plan folder that is itself a symlink arrives as one entry; report it rather than skip it.
+    const folderLink = source.kind === 'symlink' ? planFolderOf(config.plans_dir, source.path) : undefined;
+    const where = planOfPath(config.plans_dir, source.path) ?? (folderLink ? { plan: folderLink, name: '.' } : undefined);
     if (!where) continue;
     workspace.files.add(source.path);
     addArtifact(workspace, where.plan, config, readArtifact(source, where.name, config, taskIdPattern));

@@ -65,8 +65,8 @@ function chooseErrors(rand, plans, tasksPerPlan) {
   const perKind = Math.max(1, Math.floor(plans / 100));
   const kinds = ['unknown-dependency', 'bad-priority', 'cycle'];
   const total = perKind * kinds.length;
-  if (plans < total) throw new Error(`seeding ${total} errors needs at least ${total} plans`);
-  if (tasksPerPlan < 3) throw new Error('seeding errors needs at least 3 tasks per plan');
+  if (plans < total) throw new Error(`seeding ${total} errors needs at least ${total} plans (or --no-errors / seedErrors: false)`);
+  if (tasksPerPlan < 3) throw new Error('seeding errors needs at least 3 tasks per plan (or --no-errors / seedErrors: false)');
   const chosen = new Set();
   const byPlan = new Map();
   // Spread over the repository: one pick in each of `total` equal slices of the plan range.
@@ -97,17 +97,17 @@ export function generateRepo(dir, { plans, tasksPerPlan, seedErrors = true, seed
   if (!Number.isInteger(plans) || plans < 1) throw new Error(`plans must be a positive integer, got ${plans}`);
   if (!Number.isInteger(tasksPerPlan) || tasksPerPlan < 1) throw new Error(`tasksPerPlan must be a positive integer, got ${tasksPerPlan}`);
   dir = resolve(dir);
+  const rand = prng(seed);
+  const errors = seedErrors ? chooseErrors(rand, plans, tasksPerPlan) : new Map();
+
   mkdirSync(dir, { recursive: true });
   if (readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
-
   gitOrThrow(dir, ['init', '-q', '-b', 'main']);
+  // One write instead of four `git config` processes.
   appendFileSync(
     join(dir, '.git', 'config'),
     '[user]\n\tname = Bench Generator\n\temail = bench@example.com\n[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n',
   );
-
-  const rand = prng(seed);
-  const errors = seedErrors ? chooseErrors(rand, plans, tasksPerPlan) : new Map();
   const seeded = [];
   const starts = levelStarts(tasksPerPlan);
   const day = (n) => new Date(Date.UTC(2024, 0, 1) + n * 86400000).toISOString().slice(0, 10);

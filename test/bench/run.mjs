@@ -12,15 +12,17 @@
 // and its parameters are unchanged.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRepo, GENERATOR_VERSION, planId } from './generate.mjs';
+import { snapshotCli } from './snapshot.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
-const PLAN = join(ROOT, 'bin', 'plan.js');
+// Set in main(): a snapshot of the built CLI in .bench/cli/ (or bin/plan.js itself with --in-place).
+let PLAN = join(ROOT, 'bin', 'plan.js');
 const AJV = join(ROOT, 'node_modules', 'ajv-cli', 'dist', 'index.js');
 const BACKLOG_SCHEMA = join(ROOT, 'schemas', 'be_backlog.schema.json');
 const NODE = process.execPath;
@@ -36,11 +38,12 @@ const REPOS = {
 // arguments
 
 function parseArgs(argv) {
-  const options = { json: false, check: false, only: [] };
+  const options = { json: false, check: false, only: [], inPlace: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') options.json = true;
     else if (a === '--check') options.check = true;
+    else if (a === '--in-place') options.inPlace = true;
     else if (a === '--only') {
       const value = argv[++i];
       if (value === undefined) usage('--only needs a substring');
@@ -58,6 +61,7 @@ const HELP = `usage: node test/bench/run.mjs [--json] [--check] [--only <substri
   --json         print the rows as JSON instead of a Markdown table
   --check        exit 1 when a budget fails or a row is BROKEN (default: exit 0, it is a report)
   --only <s>     run only the rows whose name contains <s> (repeatable)
+  --in-place     run bin/plan.js itself instead of a snapshot of the build in .bench/cli/
 env BENCH_RUNS=N  measured runs per row (default 10 for fast rows, 5 for slow ones), after warm-up
 `;
 
@@ -93,12 +97,35 @@ function git(cwd, args, { allowFail = false } = {}) {
 const CHILD_ENV = { ...process.env, NO_COLOR: '1' };
 delete CHILD_ENV.FORCE_COLOR;
 
-/** One spawned process, timed by wall clock around spawnSync. */
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+/**
+ * CPU time (user + sys, ms) of the reaped children of this process, from /proc (Linux); includes
+ * their own reaped children (git). Less disturbed by a busy machine than wall clock. null elsewhere.
+ */
+function childrenCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** One spawned process, timed by wall clock around spawnSync (and its CPU time where /proc tells). */
 function timeOnce(cmd) {
+  const cpuBefore = childrenCpuMs();
   const started = process.hrtime.bigint();
   const r = spawnSync(cmd.file, cmd.args, { cwd: cmd.cwd, encoding: 'utf8', maxBuffer: MAX_BUFFER, env: CHILD_ENV, timeout: RUN_TIMEOUT_MS });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, status: r.status, signal: r.signal, error: r.error, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  const cpuAfter = childrenCpuMs();
+  const cpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+  return { ms, cpuMs, status: r.status, signal: r.signal, error: r.error, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 function describe(cmd) {
@@ -186,7 +213,7 @@ function checkLintJson(repo, r, { onlyFile } = {}) {
   try {
     report = JSON.parse(r.stdout);
   } catch (error) {
-    return { problem: `stdout is not JSON (${error.message}): ${firstLine(r.stdout)}` };
+    return { problem: `stdout is not JSON (${error.message}): ${firstLine(r.stdout)}; stderr: ${firstLine(r.stderr)}` };
   }
   if (!Array.isArray(report.findings)) return { problem: 'JSON report has no findings array' };
   const expected = repo.seeded.filter((e) => !onlyFile || e.file === onlyFile);
@@ -324,9 +351,12 @@ function measureRow(row) {
   const planCmd = row.plan.cmd();
   const baseCmd = row.baseline.cmd();
   progress(`${row.name}: ${warmups} warm-up + ${runs} runs of: ${describe(planCmd)}  vs  ${describe(baseCmd)}`);
+  const distBefore = distStamp();
   const restore = row.setup ? row.setup() : undefined;
   const planMs = [];
   const baseMs = [];
+  const planCpu = [];
+  const baseCpu = [];
   const problems = [];
   const notes = new Set();
   let summary;
@@ -345,14 +375,18 @@ function measureRow(row) {
     for (let i = 0; i < runs && problems.length === 0; i++) {
       const p = timeOnce(planCmd);
       planMs.push(p.ms);
+      if (p.cpuMs !== null) planCpu.push(p.cpuMs);
       record('plan', row.plan.check, p);
       const b = timeOnce(baseCmd);
       baseMs.push(b.ms);
+      if (b.cpuMs !== null) baseCpu.push(b.cpuMs);
       record('baseline', row.baseline.check, b);
     }
   } finally {
     if (restore) restore();
   }
+  // Others may rebuild dist/ while the bench runs (`npm run build` deletes it first): say so.
+  if (distStamp() !== distBefore) notes.add('dist/ was rebuilt while this row ran; its runs may mix builds (or fail while dist/ was missing)');
 
   const result = {
     name: row.name,
@@ -365,6 +399,7 @@ function measureRow(row) {
     plan: stats(planMs),
     baseline: stats(baseMs),
     ratio: planMs.length && baseMs.length ? median(planMs) / median(baseMs) : null,
+    cpu: { plan: stats(planCpu), baseline: stats(baseCpu) },
     budget: row.budget?.text ?? 'informational',
     status: 'INFO',
     failed: [],
@@ -384,6 +419,15 @@ function measureRow(row) {
   }
   progress(`${row.name}: ${result.status} plan ${fmtMs(result.plan.median)} vs baseline ${fmtMs(result.baseline.median)}`);
   return result;
+}
+
+function distStamp() {
+  try {
+    const st = statSync(join(dirname(dirname(PLAN)), 'dist', 'main.js'));
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'missing';
+  }
 }
 
 function stats(samples) {
@@ -414,7 +458,12 @@ function machineInfo() {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     git: gitVersion,
     date: new Date().toISOString(),
+    loadAverage: loadAverage(),
   };
+}
+
+function loadAverage() {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
 }
 
 function markdown(machine, rows) {
@@ -423,6 +472,8 @@ function markdown(machine, rows) {
   lines.push(`- node ${machine.node}, ${machine.platform}`);
   lines.push(`- ${machine.cpus} CPUs: ${machine.cpuModel}; ${machine.memoryGiB} GiB RAM`);
   lines.push(`- ${machine.git}; ${machine.date}`);
+  const busy = Math.max(machine.loadAverage[0], machine.loadAverageAfter?.[0] ?? 0) > machine.cpus * 0.75;
+  lines.push(`- load average (1, 5, 15 min) before: ${machine.loadAverage.join(', ')}; after: ${(machine.loadAverageAfter ?? []).join(', ')}${busy ? ' — the machine was busy, absolute times are inflated; ratios are more reliable' : ''}`);
   lines.push('- times are wall clock per spawned process: median (min) of the measured runs, after warm-up; ratio = plan median / baseline median');
   lines.push('');
   lines.push('| work | plan (median) | baseline | baseline (median) | ratio | budget | status |');
@@ -433,6 +484,14 @@ function markdown(machine, rows) {
     lines.push(`| ${r.work.replaceAll('|', '\\|')} | ${cell(r.plan)} | ${r.baselineLabel} | ${cell(r.baseline)} | ${ratio} | ${r.budget} | ${r.status} |`);
   }
   const remarks = [];
+  const cpuRows = rows.filter((r) => r.cpu.plan.median !== null && r.cpu.baseline.median !== null);
+  if (cpuRows.length) {
+    remarks.push(
+      `- CPU time (user+sys of the process and its git children, median; ${1000 / CLK_TCK} ms ticks): ${cpuRows
+        .map((r) => `${r.name} ${fmtMs(r.cpu.plan.median)} vs ${fmtMs(r.cpu.baseline.median)}${r.cpu.baseline.median > 0 ? ` (${(r.cpu.plan.median / r.cpu.baseline.median).toFixed(2)}x)` : ''}`)
+        .join('; ')}`,
+    );
+  }
   for (const r of rows) {
     for (const f of r.failed) remarks.push(`- ${r.name}: FAIL: ${f}`);
     for (const p of r.problems) remarks.push(`- ${r.name}: BROKEN: ${p}`);
@@ -449,9 +508,23 @@ function main() {
   const options = parseArgs(process.argv.slice(2));
   const selected = options.only.length ? ROWS.filter((r) => options.only.some((s) => r.name.toLowerCase().includes(s))) : ROWS;
   if (selected.length === 0) usage(`--only matches no row; rows: ${ROWS.map((r) => r.name).join(', ')}`);
-  if (!existsSync(join(ROOT, 'dist', 'main.js'))) progress('warning: dist/main.js is missing; run `npm run build` (or `npm run bench`)');
+  if (!options.inPlace) {
+    PLAN = snapshotCli();
+    progress(`measuring a snapshot of the build: ${PLAN}`);
+  } else if (!existsSync(join(ROOT, 'dist', 'main.js'))) progress('warning: dist/main.js is missing; run `npm run build` (or `npm run bench`)');
   const machine = machineInfo();
-  const rows = selected.map(measureRow);
+  const rows = selected.map((row) => {
+    try {
+      return measureRow(row);
+    } catch (error) {
+      // A row that cannot even be set up (generation, git) is reported, and the others still run.
+      const message = error instanceof Error ? error.message : String(error);
+      progress(`${row.name}: BROKEN: ${message}`);
+      const empty = { median: null, min: null, samples: [] };
+      return { name: row.name, work: row.name, command: null, baselineLabel: row.baseline.label, baselineCommand: null, runs: 0, warmups: 0, plan: empty, baseline: empty, ratio: null, cpu: { plan: empty, baseline: empty }, budget: row.budget?.text ?? 'informational', status: 'BROKEN', failed: [], problems: [message], notes: [] };
+    }
+  });
+  machine.loadAverageAfter = loadAverage();
   if (options.json) process.stdout.write(`${JSON.stringify({ machine, rows }, null, 2)}\n`);
   else process.stdout.write(markdown(machine, rows));
   const bad = rows.filter((r) => r.status === 'FAIL' || r.status === 'BROKEN');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, git, removeRepo, runPlan, tempRepo, writeFiles, type RunResult } from '../helpers.js';
-import { expectNoCrash, oneErrorLine, parseReport, runUnchanged, VALID_BACKLOG, VALID_PLAN, type JsonFinding, type JsonLintReport } from './support.js';
+import { expectNoCrash, oneErrorLine, stripAnsi, parseReport, runUnchanged, VALID_BACKLOG, VALID_PLAN, type JsonFinding, type JsonLintReport } from './support.js';
 
 const BACKLOG = 'plans/p1/be_backlog.yaml';
 const PLAN = 'plans/p1/plan.yaml';
@@ -44,8 +44,9 @@ interface LintRun {
 function lintBoth(dir: string, extra: string[] = [], timeout?: number): LintRun {
   const result = runUnchanged(dir, ['lint', '--format', 'json', ...extra], timeout ? { timeout } : {});
   expectNoCrash(result);
-  const stylish = runUnchanged(dir, ['lint', ...extra], timeout ? { timeout } : {});
-  expectNoCrash(stylish);
+  const colored = runUnchanged(dir, ['lint', ...extra], timeout ? { timeout } : {});
+  expectNoCrash(colored);
+  const stylish = { ...colored, stdout: stripAnsi(colored.stdout) };
   expect(stylish.code).toBe(result.code);
   return { dir, result, report: parseReport(result), stylish };
 }
@@ -107,6 +108,13 @@ describe('plan lint on malformed YAML', () => {
     const bytes = Buffer.concat([Buffer.from('version: "1.0.0"\ntasks:\n  - id: P1-001\n    title: "Bad '), Buffer.from([0xc3, 0x28]), Buffer.from(' title"\n')]);
     const f = expectFinding(lintBoth(repoWith({ [BACKLOG]: bytes })), 'file/invalid-utf8', BACKLOG, 4);
     expect(f.column).toBe(17);
+  });
+
+  it('counts the invalid-UTF-8 column in characters (UTF-16 units), not bytes, after a multi-byte character', () => {
+    // "    title: \"Café " is 17 characters but 18 bytes; the bad byte is the 18th character.
+    const bytes = Buffer.concat([Buffer.from('version: "1.0.0"\ntasks:\n  - id: P1-001\n    title: "Café '), Buffer.from([0xc3, 0x28]), Buffer.from('"\n')]);
+    const f = expectFinding(lintBoth(repoWith({ [BACKLOG]: bytes })), 'file/invalid-utf8', BACKLOG, 4);
+    expect(f.column).toBe(18);
   });
 
   it('reports a NUL byte as binary (file/binary)', () => {
@@ -177,6 +185,12 @@ describe('plan lint on malformed YAML', () => {
     const run = lintBoth(dir);
     expect(run.result.code, run.result.stdout).toBe(0);
     expect(run.report.findings).toEqual([]);
+  });
+
+  it('keeps line 1 columns right after a BOM', () => {
+    const dir = repoWith({ [BACKLOG]: `\uFEFFversion: 1\ntasks: []\n` });
+    const f = expectFinding(lintBoth(dir), 'schema/type', BACKLOG, 1);
+    expect(f.column).toBe(10);
   });
 
   describe('CRLF line endings', () => {
@@ -257,6 +271,18 @@ describe('plan lint on symlinks', () => {
     const run = lintBoth(dir);
     expectFinding(run, 'file/symlink', BACKLOG);
     expectFinding(run, 'file/symlink', 'plans/p1/story_map.md');
+  });
+
+  it('refuses a plan folder that is a symlink (plans/p1 → /etc) instead of passing it silently', () => {
+    const dir = tempRepo('plan-e2e-bad-');
+    repos.push(dir);
+    writeFiles(dir, { 'plans/p2/plan.yaml': VALID_PLAN.replace('p1', 'p2') });
+    symlinkSync('/etc', join(dir, 'plans/p1'));
+    const result = runUnchanged(dir, ['lint', '--format', 'json']);
+    expectNoCrash(result);
+    expect(result.stdout).not.toMatch(/root:.*:0:0:/);
+    expect(result.code, result.stdout).toBe(1);
+    expect(parseReport(result).findings.map((f) => `${f.rule} ${f.file}`)).toContain('file/symlink plans/p1');
   });
 
   it('refuses a staged symlink with --staged too', () => {
@@ -367,7 +393,7 @@ describe('plan lint that cannot run (exit 2)', () => {
     const result = runUnchanged(dir, args);
     expectNoCrash(result);
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toMatch(/error|unknown|invalid/i);
+    expect(result.stderr).toMatch(/error|unknown|invalid|missing/i);
   });
 
   it('a directory that is not a git repository → exit 2, one line mentioning git', () => {
@@ -398,7 +424,7 @@ describe('plan lint with a broken config (exit 2 naming the file)', () => {
 
   it.each(cases)('plan.config.yaml with %s', (_name, text, line) => {
     const dir = repoWith({ [BACKLOG]: VALID_BACKLOG, 'plan.config.yaml': text });
-    for (const args of [['lint'], ['lint', '--format', 'json'], ['config', '--print']]) {
+    for (const args of [['lint', '--format', 'json'], ['config', '--print']]) {
       const result = runUnchanged(dir, args);
       const message = expectCannotRun(result);
       expect(message).toContain('plan.config.yaml');
@@ -428,7 +454,7 @@ describe('plan lint with a broken rulebook override (exit 2 naming the file and 
   });
 
   it('rulebook/governance.yaml failing its schema', () => {
-    const dir = repoWith({ [BACKLOG]: VALID_BACKLOG, 'rulebook/governance.yaml': 'version: "1.0.0"\ntags:\n  - name: compliance\n    values: 7\n' });
+    const dir = repoWith({ [BACKLOG]: VALID_BACKLOG, 'rulebook/governance.yaml': 'version: "1.0.0"\ntags:\n  - name: compliance\n    values: 7\n    default: none\n' });
     const message = expectCannotRun(runUnchanged(dir, ['lint']));
     expect(message).toMatch(/rulebook\/governance\.yaml:4(:\d+)?: /);
   });

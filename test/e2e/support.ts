@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { git, runPlan, type RunResult } from '../helpers.js';
 
+/** Removes ANSI escape sequences (the helpers' FORCE_COLOR='' turns color on, see output.ts). */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
 /** A stack frame line as Node prints it: "    at fn (file:line:col)". */
 export const STACK_FRAME = /\n\s+at .+\(.*:\d+:\d+\)/;
 
@@ -40,9 +46,13 @@ export function treeHash(root: string): Record<string, string> {
   return out;
 }
 
-/** `git status --porcelain` (untracked files listed one by one). */
+/** `git status --porcelain` (untracked files listed one by one); a fixed marker outside a work tree. */
 export function gitStatus(root: string): string {
-  return git(root, 'status', '--porcelain', '--untracked-files=all');
+  try {
+    return git(root, 'status', '--porcelain', '--untracked-files=all');
+  } catch {
+    return '(not a work tree)';
+  }
 }
 
 /** Asserts the CLI did not crash: no stack trace, no "internal error", in either stream. */

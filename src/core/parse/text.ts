@@ -73,7 +73,8 @@ function bytePosition(bytes: Uint8Array, offset: number): { line: number; column
     line++;
     lineStart = i + 1;
   }
-  return { line, column: offset - lineStart + 1 };
+  // columns count UTF-16 units, as editors do, not bytes
+  return { line, column: new TextDecoder().decode(bytes.subarray(lineStart, offset)).length + 1 };
 }
 
 /** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */

@@ -42,7 +42,8 @@ export function parseYaml(file: string, text: string, lines: LineIndex, limits: 
   if (!MAYBE_ANCHOR_OR_ALIAS.test(text)) {
     try {
       const value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file, maxDepth: limits.maxDepth } as jsyaml.LoadOptions);
-      return { value, findings: [], locate };
+      // An empty document is null, as `yaml` reads it, so the schema reports it rather than skipping it.
+      return { value: value ?? null, findings: [], locate };
     } catch {
       // fall through: `yaml` reports the problem completely and with positions
     }

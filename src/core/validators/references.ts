@@ -36,7 +36,8 @@ function unknownDependencies(context: ValidationContext, plan: Plan, findings: F
     if (!context.inScope(task.file)) continue;
     task.dependencies.forEach((dep, j) => {
       if (context.workspace.tasks.has(dep)) return;
-      const hint = closest(dep, plan.tasks.map((t) => t.id));
+      // dependencies may cross plans, so any task id in the repository is a candidate
+      const hint = closest(dep, context.workspace.tasks.keys());
       findings.push({
         rule: 'ref/unknown-dependency',
         severity: 'error',
@@ -91,7 +92,7 @@ export function normalizeInside(path: string): string | undefined {
   return parts.length === 0 ? undefined : parts.join('/');
 }
 
-function closest(target: string, candidates: string[]): string | undefined {
+function closest(target: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(target.length / 4)) + 1;
   for (const candidate of candidates) {
