@@ -218,7 +218,8 @@ export function buildProgram(version: string, state: ProgramState): Command {
         const result = await doctor({ cwd: globals.cwd, config: globals.config, fix: Boolean(opts['fix']) });
         for (const line of result.fixed) output.info(`fixed: ${line}`);
         const { formatFindings } = await import('./render.js');
-        output.result(await formatFindings(result.findings, 0, opts['json'] ? 'json' : 'stylish', output.color, result.root));
+        if (opts['json'] || result.findings.length > 0) output.result(await formatFindings(result.findings, result.checked.eventLogs, opts['json'] ? 'json' : 'stylish', output.color, result.root));
+        else output.result(`✔ healthy: ${result.checked.plans} plans, ${result.checked.eventLogs} event logs, state file consistent`);
         return result.findings.some((f) => f.severity !== 'info') ? 1 : 0;
       }),
     );

@@ -16,6 +16,8 @@ export interface DoctorResult {
   root: string;
   findings: Finding[];
   fixed: string[];
+  /** Plans and event logs looked at. */
+  checked: { plans: number; eventLogs: number };
 }
 
 const KNOWN = new Set(['state.yaml', 'events', 'approvals', 'keys', 'handoffs', 'digests', 'schemas', '.gitignore', 'lock', 'journal.json']);
@@ -70,5 +72,5 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     journal: store.hasJournal(),
     strayFiles: stray,
   });
-  return { root: repo.root, findings, fixed };
+  return { root: repo.root, findings, fixed, checked: { plans: new Set([...workspace.plans.keys(), ...logs.keys()]).size, eventLogs: logs.size } };
 }

@@ -69,9 +69,20 @@ plan(['lint', '--format', 'github'], 1);
 step('Only what is staged is linted in a pre-commit hook: nothing staged yet, so it passes');
 plan(['lint', '--staged']);
 
-step('Fix it and lint again');
+step('The lifecycle: every plan has a state; a transition runs the gate that guards it');
+plan(['status']);
+plan(['transition', 'seed-backend', 'validate_complete'], 1);
+
+step('Fix it, lint again, and move the plan to READY_FOR_HANDOFF, committing state and event');
 writeFileSync(backlog, original);
 plan(['lint']);
+plan(['transition', 'seed-backend', 'validate_complete', '--commit']);
+console.log(execFileSync('git', ['log', '-1', '--format=%s%n%(trailers)'], { cwd: repo, encoding: 'utf8' }).trimEnd());
+
+step('What happened, as events a message broker could take, and a consistency check');
+plan(['events', '--plan', 'seed-backend']);
+plan(['status', 'seed-backend']);
+plan(['doctor']);
 plan(['config', '--print']);
 
 console.log(`\n${bold('Demo done.')} The repository is in ${repo}`);
