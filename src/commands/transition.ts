@@ -26,6 +26,16 @@ export interface TransitionOptions extends RepoOptions {
   now?: Date;
 }
 
+/** A gate already run by the caller (plan seal runs it before building the manifest). */
+export interface PreparedGate {
+  report: GateReport;
+  blobs: Record<string, string>;
+  /** Extra event metadata, e.g. the manifest a seal wrote. */
+  metadata?: Record<string, unknown>;
+  /** Files besides the state and event log that --commit includes (the handoff folder). */
+  commitPaths?: string[];
+}
+
 export interface TransitionResult {
   plan: string;
   from: string | null;
@@ -60,6 +70,7 @@ export async function applyTransition(
   store: PlanStore,
   options: TransitionOptions,
   current: { state: string; seq: number } | undefined,
+  prepared?: PreparedGate,
 ): Promise<TransitionResult> {
   const from = current?.state ?? null;
   const allowed = allowedFrom(lifecycle, from).map((t) => t.event);
@@ -72,7 +83,7 @@ export async function applyTransition(
   let report: GateReport | undefined;
   let blobs: Record<string, string> | undefined;
   if (t.gate) {
-    const gated = await evaluateGate(repo, t.gate, options.plan, now);
+    const gated = prepared ?? (await evaluateGate(repo, t.gate, options.plan, now));
     report = gated.report;
     blobs = gated.blobs;
     if (!report.passed) {
@@ -81,7 +92,7 @@ export async function applyTransition(
         const event = buildEvent(options.plan, t, 'GATE_FAILED', current?.seq ?? 0, actor, report.results, now, blobs);
         await store.apply({ plan: options.plan, event });
         result.recordedFailure = event.event.id;
-        if (options.commit) result.commit = await commitChange(repo.root, options.plan, t, from, `gate ${t.gate} failed`);
+        if (options.commit) result.commit = await commitChange(repo.root, options.plan, t, from, { note: `gate ${t.gate} failed` });
       }
       return result;
     }
@@ -90,9 +101,10 @@ export async function applyTransition(
 
   const seq = (current?.seq ?? 0) + 1;
   const event = buildEvent(options.plan, t, t.from === null ? 'PLAN_CREATED' : 'STATE_TRANSITION', seq, actor, report?.results ?? {}, now, blobs);
+  Object.assign(event.event.payload.metadata, prepared?.metadata ?? {});
   await store.apply({ plan: options.plan, event, state: { state: t.to, since: event.event.timestamp, seq, event: t.event } });
   const result: TransitionResult = { plan: options.plan, from, to: t.to, event: t.event, gate: report, outcome: 'applied', allowed, eventId: event.event.id };
-  if (options.commit) result.commit = await commitChange(repo.root, options.plan, t, from);
+  if (options.commit) result.commit = await commitChange(repo.root, options.plan, t, from, { extraPaths: prepared?.commitPaths });
   return result;
 }
 
@@ -143,9 +155,10 @@ export async function gitActor(root: string): Promise<string> {
   return process.env['USER'] ?? 'unknown';
 }
 
-/** Commits exactly the plan's state line and event log, whatever else is staged. */
-async function commitChange(root: string, plan: string, t: TransitionDef, from: string | null, note?: string): Promise<string> {
-  const paths = [STATE_PATH, eventLogPath(plan)].filter((p) => existsSync(join(root, p)));
+/** Commits exactly the plan's state line and event log (and the given files), whatever else is staged. */
+export async function commitChange(root: string, plan: string, t: TransitionDef, from: string | null, extra: { note?: string; extraPaths?: string[] } = {}): Promise<string> {
+  const note = extra.note;
+  const paths = [STATE_PATH, eventLogPath(plan), ...(extra.extraPaths ?? [])].filter((p) => existsSync(join(root, p)));
   await git(root, ['add', '--', ...paths]);
   const subject = note ? `plan: ${plan} ${t.event} refused (${note})` : `plan: ${plan} ${t.event} (${from ?? 'new'} → ${t.to})`;
   const trailers = [`Plan-Id: ${plan}`, `Plan-Event: ${t.event}`, `Plan-From: ${from ?? 'none'}`, `Plan-To: ${note ? (from ?? 'none') : t.to}`];

@@ -11,9 +11,22 @@ export const referencesValidator: Validator = {
   type: 'references',
   run(context) {
     const findings: Finding[] = [];
+    let byStem: Map<string, string[]> | undefined;
+    const stems = (): Map<string, string[]> => {
+      if (!byStem) {
+        byStem = new Map();
+        for (const id of context.workspace.tasks.keys()) {
+          const stem = stemOf(id);
+          const list = byStem.get(stem);
+          if (list) list.push(id);
+          else byStem.set(stem, [id]);
+        }
+      }
+      return byStem;
+    };
     for (const plan of context.workspace.plans.values()) {
       duplicateTasks(context, plan, findings);
-      unknownDependencies(context, plan, findings);
+      unknownDependencies(context, plan, findings, stems);
       storyMapReferences(context, plan, findings);
       planFileReferences(context, plan, findings);
     }
@@ -31,13 +44,18 @@ function duplicateTasks(context: ValidationContext, plan: Plan, findings: Findin
   }
 }
 
-function unknownDependencies(context: ValidationContext, plan: Plan, findings: Finding[]): void {
+/** `PLN-BE-002` → `PLN-BE`: typos mostly keep the stem, so suggestions need not scan 100,000 ids. */
+function stemOf(id: string): string {
+  return id.replace(/[-_.]?[0-9]+$/, '');
+}
+
+function unknownDependencies(context: ValidationContext, plan: Plan, findings: Finding[], stems: () => Map<string, string[]>): void {
   for (const task of plan.tasks) {
     if (!context.inScope(task.file)) continue;
     task.dependencies.forEach((dep, j) => {
       if (context.workspace.tasks.has(dep)) return;
-      // dependencies may cross plans, so any task id in the repository is a candidate
-      const hint = closest(dep, context.workspace.tasks.keys());
+      // dependencies may cross plans: look among this plan's tasks and every task sharing the id's stem
+      const hint = closest(dep, [...plan.tasks.map((t) => t.id), ...(stems().get(stemOf(dep)) ?? [])]);
       findings.push({
         rule: 'ref/unknown-dependency',
         severity: 'error',
@@ -106,7 +124,7 @@ function closest(target: string, candidates: Iterable<string>): string | undefin
 }
 
 function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) >= limit) return limit;
+  if (Math.abs(a.length - b.length) >= limit || a === b) return a === b ? 0 : limit;
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
