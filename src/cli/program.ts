@@ -225,6 +225,123 @@ export function buildProgram(version: string, state: ProgramState): Command {
     );
 
   program
+    .command('keygen')
+    .description('make an RSA signing key: the encrypted private key outside the repository, the public key into the trust store')
+    .requiredOption('--id <id>', 'a label for the key (e.g. alice)')
+    .requiredOption('--role <role>', 'the one role this key fills (planning_lead, technical_reviewer, review_board, ...)')
+    .option('--owner <email>', 'who holds the private key')
+    .option('--bits <n>', 'RSA modulus size (2048 to 8192)', integer, 3072)
+    .option('--out <dir>', 'where the private key goes, outside the repository (default: $PLAN_KEY_DIR or ~/.plan/keys)')
+    .option('--valid-days <n>', 'how long the key is valid', integer, 365)
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('PLAN_KEY_PASSPHRASE=... plan keygen --id alice --role planning_lead --owner alice@example.com', 'plan keygen --id bob --role technical_reviewer --out ~/secure/keys') + '\nThe passphrase comes from PLAN_KEY_PASSPHRASE or is asked for (twice) at the terminal.\nThe private key is PKCS#8, AES-256-CBC, PBKDF2-HMAC-SHA256 with 600,000 rounds: `openssl pkey` reads it.\n')
+    .action(
+      act((opts) => async (output, globals) => {
+        const { keygen } = await import('../commands/keys.js');
+        const result = await keygen({ cwd: globals.cwd, config: globals.config, id: opts['id'] as string, role: opts['role'] as string, owner: opts['owner'] as string | undefined, bits: opts['bits'] as number, out: opts['out'] as string | undefined, validDays: opts['validDays'] as number });
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : `key ${result.id} (${result.role}), ${result.bits} bits, valid until ${result.validUntil}\n  key id      ${result.keyid}\n  private key ${result.privateKey} (keep it secret; never commit it)\n  public key  ${result.publicKey} (commit it with .plan/keys/keys.yaml)`);
+        return 0;
+      }),
+    );
+
+  const keys = program.command('keys').description('the trust store: list keys, revoke one');
+  keys
+    .command('list', { isDefault: true })
+    .description('list trusted keys with their roles and status')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('plan keys list', 'plan keys list --json'))
+    .action(
+      act((opts) => async (output, globals) => {
+        const { listKeys } = await import('../commands/keys.js');
+        const result = await listKeys({ cwd: globals.cwd, config: globals.config });
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : result.keys.length === 0 ? 'no keys yet; make one with plan keygen' : result.keys.map((k) => `${k.id.padEnd(16)} ${k.role.padEnd(20)} ${k.status.padEnd(13)} ${k.keyid.slice(0, 16)}…  ${k.owner ?? ''}${k.problem ? `  (${k.problem})` : ''}`).join('\n'));
+        return result.keys.some((k) => k.status === 'invalid') ? 1 : 0;
+      }),
+    );
+  keys
+    .command('revoke')
+    .description('revoke a key: its signatures and approvals stop counting')
+    .argument('<id>', 'key label or key id (at least 8 hex digits)')
+    .option('--reason <text>', 'why')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('plan keys revoke alice --reason "laptop lost"'))
+    .action(
+      act((opts, [id]) => async (output, globals) => {
+        const { revokeKey } = await import('../commands/keys.js');
+        const key = await revokeKey({ cwd: globals.cwd, config: globals.config, id: id!, reason: opts['reason'] as string | undefined });
+        output.result(opts['json'] ? JSON.stringify(key, null, 2) : `revoked ${key.id} (${key.role}) at ${key.revoked_at}; commit .plan/keys/keys.yaml`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('seal')
+    .description('package_artifacts: gate, a manifest pinned to HEAD with the first signature, state PACKAGED')
+    .argument('<plan>', 'plan id')
+    .option('--key <file>', 'encrypted private key (or PLAN_SIGNING_KEY)')
+    .option('--commit', 'commit the handoff, state and event')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('plan seal checkout-v2 --key ~/.plan/keys/alice.key.pem --commit', 'PLAN_SIGNING_KEY=key.pem PLAN_KEY_PASSPHRASE=... plan seal checkout-v2') + '\nExit codes: 0 sealed, 1 refused (state, uncommitted files, gate, untrusted key), 2 could not run.\n')
+    .action(
+      act((opts, [plan]) => async (output, globals) => {
+        const { seal } = await import('../commands/seal.js');
+        const result = await seal({ cwd: globals.cwd, config: globals.config, plan: plan!, key: opts['key'] as string | undefined, commit: Boolean(opts['commit']) });
+        const { renderTransition } = await import('./render.js');
+        if (opts['json']) output.result(JSON.stringify(result, null, 2));
+        else {
+          await renderTransition(result, output, 'stylish');
+          if (result.manifest) output.result(`sealed ${result.manifest} (${result.artifacts} artifacts, sha256 ${result.manifestSha256?.slice(0, 16)}…), signed by ${result.signer?.id} (${result.signer?.role})`);
+        }
+        return result.outcome === 'refused' ? 1 : 0;
+      }),
+    );
+
+  program
+    .command('sign')
+    .description('add a co-signature to a sealed handoff manifest (signatures.yaml only grows)')
+    .argument('<manifest>', 'path of handoff_manifest.yaml (or its folder)')
+    .option('--key <file>', 'encrypted private key (or PLAN_SIGNING_KEY)')
+    .option('--commit', 'commit the signature')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('plan sign .plan/handoffs/checkout-v2/0001/handoff_manifest.yaml --key ~/.plan/keys/bob.key.pem --commit'))
+    .action(
+      act((opts, [manifest]) => async (output, globals) => {
+        const { sign } = await import('../commands/seal.js');
+        const result = await sign({ cwd: globals.cwd, config: globals.config, manifest: manifest!, key: opts['key'] as string | undefined, commit: Boolean(opts['commit']) });
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : `${result.signer.id} (${result.signer.role}) signed ${result.manifest}; ${result.signatures} signature(s)${result.commit ? `, committed ${result.commit.slice(0, 12)}` : ''}`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('verify')
+    .description('verify sealed handoffs: signatures, threshold and roles, artifacts, hashes, the chain, and (--history) git history')
+    .argument('[manifests...]', 'manifest paths (default: the latest of each plan)')
+    .option('--all', 'every manifest of every plan')
+    .option('--history', 'also prove no sealed manifest was ever modified, deleted or renamed in git history')
+    .option('--json', 'print the reports as JSON')
+    .addHelpText('after', examples('plan verify', 'plan verify --all --history', 'plan verify .plan/handoffs/checkout-v2/0001/handoff_manifest.yaml --json') + '\nExit codes: 0 everything verifies, 1 something does not (each failure is named), 2 could not run.\n')
+    .action(
+      act((opts, manifests) => async (output, globals) => {
+        const { verify } = await import('../commands/verify.js');
+        const result = await verify({ cwd: globals.cwd, config: globals.config, manifests, all: Boolean(opts['all']), history: Boolean(opts['history']) });
+        if (opts['json']) output.result(JSON.stringify(result, null, 2));
+        else {
+          const lines: string[] = [];
+          if (result.reports.length === 0) lines.push('no sealed handoffs yet');
+          for (const r of result.reports) {
+            lines.push(`${r.ok ? '✔' : '✖'} ${r.manifest}: ${r.ok ? 'verified' : 'FAILED'}; signed by ${r.signers.map((s) => `${s.id} (${s.role})`).join(', ') || 'no trusted key'}`);
+            for (const f of r.findings) lines.push(`    ${f.severity === 'error' ? 'error' : f.severity}  ${f.message}  ${f.rule}`);
+          }
+          for (const f of result.history) lines.push(`✖ history: ${f.message}`);
+          if (opts['history'] && result.history.length === 0) lines.push('✔ history: no sealed manifest was modified, deleted or renamed; signatures only grew');
+          output.result(lines.join('\n'));
+        }
+        return result.ok ? 0 : 1;
+      }),
+    );
+
+  program
     .command('config')
     .description('show the resolved configuration and where each part came from')
     .option('--print', 'print the resolved config (the default)')

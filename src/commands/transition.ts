@@ -78,6 +78,13 @@ export async function applyTransition(
   if (!resolved.ok) return { plan: options.plan, from, outcome: 'refused', reason: resolved.reason, allowed };
   const t = resolved.transition;
   const now = options.now ?? new Date();
+  if (t.seal && !prepared) {
+    return { plan: options.plan, from, to: t.to, event: t.event, outcome: 'refused', reason: `${t.event} seals a handoff: run plan seal ${options.plan} --key FILE`, allowed };
+  }
+  if (t.requires_seal) {
+    const problem = await sealProblem(repo, options, now);
+    if (problem) return { plan: options.plan, from, to: t.to, event: t.event, outcome: 'refused', reason: problem, allowed };
+  }
   const actor = await gitActor(repo.root);
 
   let report: GateReport | undefined;
@@ -164,4 +171,16 @@ export async function commitChange(root: string, plan: string, t: TransitionDef,
   const trailers = [`Plan-Id: ${plan}`, `Plan-Event: ${t.event}`, `Plan-From: ${from ?? 'none'}`, `Plan-To: ${note ? (from ?? 'none') : t.to}`];
   await git(root, ['commit', '--quiet', '--no-verify', '-m', subject, '-m', trailers.join('\n'), '--', ...paths]);
   return (await git(root, ['rev-parse', 'HEAD'])).stdout.toString('utf8').trim();
+}
+
+/** Why the plan's latest handoff does not verify (threshold, roles, artifacts), or undefined when it does. */
+async function sealProblem(repo: OpenedRepo, options: TransitionOptions, now: Date): Promise<string | undefined> {
+  const plan = options.plan;
+  const { listManifests } = await import('../io/handoffs.js');
+  const latest = (await listManifests(repo.root, plan)).pop();
+  if (!latest) return `no sealed handoff for ${plan}: run plan seal ${plan} --key FILE`;
+  const { verify } = await import('./verify.js');
+  const result = await verify({ cwd: options.cwd, config: options.config, manifests: [`${repo.root}/${latest.manifestPath}`], now });
+  const failures = result.reports.flatMap((r) => r.findings).filter((f) => f.severity === 'error');
+  return failures.length === 0 ? undefined : `handoff ${latest.manifestPath} does not verify: ${failures.map((f) => f.message).join('; ')}`;
 }
