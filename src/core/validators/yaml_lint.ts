@@ -1,9 +1,14 @@
 import type { Finding } from '../finding.js';
+import type { LineIndex } from '../parse/lines.js';
 import type { Validator } from './types.js';
 
 // YAML 1.1 read these as booleans; YAML 1.2 reads them as strings. Either reader may be in play.
-const TRUTHY = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
-const PLAIN_VALUE = /^(\s*(?:-\s+)*(?:[^\s#'"][^#]*?:\s+)?(?:-\s+)?)([^\s#'"[{][^#]*?)\s*(?:#.*)?$/;
+// Each pattern runs once over a whole file: the regex engine scans 20 MB faster than a per-line loop.
+const TRUTHY = /^([^\S\n]*(?:-[^\S\n]+)*(?:[^\s#'"\n][^#\n]*?:[^\S\n]+)?(?:-[^\S\n]+)?)(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)[^\S\n]*(?:#[^\n]*)?\r?$/gm;
+// A whitespace-only line carries nothing and is common in pasted examples (the seed's own backlog has one).
+const TRAILING = /(\S)([ \t]+)\r?$/gm;
+const TAB_INDENT = /^( *)\t/gm;
+const BLOCK_SCALAR_HEADER = /(?::|^\s*-)\s*[|>][-+0-9]*\s*(?:#.*)?$/;
 
 /**
  * Layout rules a parser does not enforce: tabs in indentation, trailing spaces, a final newline,
@@ -13,37 +18,46 @@ const PLAIN_VALUE = /^(\s*(?:-\s+)*(?:[^\s#'"][^#]*?:\s+)?(?:-\s+)?)([^\s#'"[{][
 export const yamlLintValidator: Validator = {
   type: 'yaml_lint',
   run(context, options) {
-    const strict = options['strict'] === true;
-    const layout = strict ? 'error' : 'warning';
+    const layout = options['strict'] === true ? 'error' : 'warning';
     const findings: Finding[] = [];
     for (const plan of context.workspace.plans.values()) {
       for (const artifact of plan.artifacts.values()) {
         if (artifact.kind !== 'yaml' || !artifact.text || !context.inScope(artifact.path)) continue;
         const { text, lines } = artifact.text;
-        const file = artifact.path;
+        const at = (offset: number) => ({ file: artifact.path, ...lines.position(offset), plan: plan.id });
         if (text.length > 0 && !text.endsWith('\n')) {
-          findings.push({ rule: 'yaml/final-newline', severity: layout, message: 'file does not end with a newline', file, line: lines.lineCount, column: lines.lineText(lines.lineCount).length + 1, plan: plan.id });
+          findings.push({ rule: 'yaml/final-newline', severity: layout, message: 'file does not end with a newline', ...at(text.length) });
         }
-        let inBlockScalar = -1;
-        for (let line = 1; line <= lines.lineCount; line++) {
-          const content = lines.lineText(line);
-          const indent = /^[ \t]*/.exec(content)![0];
-          if (inBlockScalar >= 0 && (content.trim() === '' || indent.length > inBlockScalar)) continue;
-          inBlockScalar = /:\s*[|>][-+0-9]*\s*(?:#.*)?$/.test(content) || /^\s*-\s+[|>][-+0-9]*\s*$/.test(content) ? indent.length : -1;
-          const tab = indent.indexOf('\t');
-          if (tab !== -1) findings.push({ rule: 'yaml/tab-indent', severity: 'error', message: 'tab character in indentation; YAML indents with spaces', file, line, column: tab + 1, plan: plan.id });
-          // A whitespace-only line carries nothing and is common in pasted examples (the seed's own backlog has one).
-          if (/[ \t]$/.test(content) && content.trim() !== '') {
-            const column = content.replace(/[ \t]+$/, '').length + 1;
-            findings.push({ rule: 'yaml/trailing-space', severity: layout, message: 'trailing whitespace', file, line, column, plan: plan.id });
-          }
-          const match = PLAIN_VALUE.exec(content);
-          if (match && TRUTHY.test(match[2]!)) {
-            findings.push({ rule: 'yaml/truthy', severity: 'warning', message: `"${match[2]}" is a boolean in YAML 1.1 but a string in YAML 1.2; quote it or write true/false`, file, line, column: match[1]!.length + 1, plan: plan.id });
-          }
+        for (const m of text.matchAll(TAB_INDENT)) {
+          findings.push({ rule: 'yaml/tab-indent', severity: 'error', message: 'tab character in indentation; YAML indents with spaces', ...at(m.index + m[1]!.length) });
+        }
+        for (const m of text.matchAll(TRAILING)) {
+          findings.push({ rule: 'yaml/trailing-space', severity: layout, message: 'trailing whitespace', ...at(m.index + m[1]!.length) });
+        }
+        for (const m of text.matchAll(TRUTHY)) {
+          const line = lines.position(m.index).line;
+          if (insideBlockScalar(lines, line)) continue;
+          findings.push({ rule: 'yaml/truthy', severity: 'warning', message: `"${m[2]}" is a boolean in YAML 1.1 but a string in YAML 1.2; quote it or write true/false`, ...at(m.index + m[1]!.length) });
         }
       }
     }
     return findings;
   },
 };
+
+/** Whether a line is content of a `|` or `>` block scalar: some less-indented line above opens one. */
+function insideBlockScalar(lines: LineIndex, line: number): boolean {
+  const indentOf = (text: string) => text.length - text.trimStart().length;
+  let indent = indentOf(lines.lineText(line));
+  for (let above = line - 1; above >= 1; above--) {
+    const text = lines.lineText(above);
+    if (text.trim() === '') continue;
+    const own = indentOf(text);
+    if (own < indent) {
+      if (BLOCK_SCALAR_HEADER.test(text)) return true;
+      indent = own;
+      if (own === 0) return false;
+    }
+  }
+  return false;
+}
