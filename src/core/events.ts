@@ -114,7 +114,13 @@ export function serializeEvent(event: PlanningEvent): string {
 export function compareEvents(a: PlanningEvent, b: PlanningEvent): number {
   const pa = a.event.payload;
   const pb = b.event.payload;
-  if (pa.entity_id === pb.entity_id && pa.metadata.seq !== pb.metadata.seq) return pa.metadata.seq - pb.metadata.seq;
+  if (pa.entity_id === pb.entity_id) {
+    if (pa.metadata.seq !== pb.metadata.seq) return pa.metadata.seq - pb.metadata.seq;
+    // a GATE_FAILED carries the seq of the transition it happened after
+    const failedA = a.event.type === 'GATE_FAILED' ? 1 : 0;
+    const failedB = b.event.type === 'GATE_FAILED' ? 1 : 0;
+    if (failedA !== failedB) return failedA - failedB;
+  }
   return a.event.timestamp.localeCompare(b.event.timestamp) || a.event.id.localeCompare(b.event.id);
 }
 
