@@ -342,6 +342,24 @@ export function buildProgram(version: string, state: ProgramState): Command {
     );
 
   program
+    .command('approve')
+    .description("sign an approval of the plan's current content (editing the plan makes it stale)")
+    .argument('<plan>', 'plan id')
+    .option('--role <role>', 'the role you approve in; must be your key\'s role in the trust store')
+    .option('--key <file>', 'encrypted private key (or PLAN_SIGNING_KEY)')
+    .option('--commit', 'commit the approval')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('plan approve payments --key ~/.plan/keys/carol.key.pem --role review_board --commit', 'plan lint   # says which approvals count and why others do not'))
+    .action(
+      act((opts, [plan]) => async (output, globals) => {
+        const { approve } = await import('../commands/approve.js');
+        const result = await approve({ cwd: globals.cwd, config: globals.config, plan: plan!, role: opts['role'] as string | undefined, key: opts['key'] as string | undefined, commit: Boolean(opts['commit']) });
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : `${result.approver.id} (${result.approver.role}) approved ${result.plan} at content sha256 ${result.contentSha256.slice(0, 16)}…${result.commit ? `, committed ${result.commit.slice(0, 12)}` : ''}`);
+        return 0;
+      }),
+    );
+
+  program
     .command('config')
     .description('show the resolved configuration and where each part came from')
     .option('--print', 'print the resolved config (the default)')

@@ -66,7 +66,8 @@ export async function renderTransition(result: TransitionResult, output: Output,
     output.result(`${result.plan}: ${result.event} (${arrow}) would apply${result.gate ? `; gate ${result.gate.gate} passes` : ''} (dry run, nothing written)`);
     return;
   }
-  const lines = [`${result.plan}: refused: ${result.reason}`];
+  const lines = [result.governance ? `${result.plan}: refused by governance:` : `${result.plan}: refused: ${result.reason}`];
+  for (const v of result.governance ?? []) lines.push(`  ${v.rule} (${v.requirement}): ${v.message}`);
   if (result.gate) {
     lines.push(`gate ${result.gate.gate}: ${Object.entries(result.gate.results).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     lines.push(await formatFindings(result.gate.findings, 0, format, output.color, '.'));

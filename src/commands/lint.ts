@@ -10,6 +10,7 @@ import { stagedPaths } from '../io/git.js';
 import { prepareSchemas } from '../io/schemas.js';
 import { openRepo, type RepoOptions } from './repo.js';
 import { stagedWorkspace, validationContext, worktreeWorkspace } from './workspace.js';
+import { governanceView } from './governance.js';
 
 export interface LintOptions extends RepoOptions {
   /** Files or folders to report on (relative to cwd); every plan is still read for cross-references. */
@@ -36,10 +37,11 @@ export async function lint(options: LintOptions): Promise<LintResult> {
   const scope = await resolveScope(options, root, config.plans_dir);
   await prepareSchemas(root, config.artifacts.map((a) => a.schema));
 
-  const { workspace, filesChecked } = options.staged ? await stagedWorkspace(repo, scope.prefixes) : await worktreeWorkspace(repo);
+  const { workspace, filesChecked, sources } = options.staged ? await stagedWorkspace(repo, scope.prefixes) : await worktreeWorkspace(repo);
   const inScope = scope.all ? () => true : (path: string) => scope.prefixes.some((p) => path === p || path.startsWith(`${p}/`));
+  const now = new Date();
   const findings = lintWorkspace(
-    validationContext(repo, workspace, inScope),
+    validationContext(repo, workspace, inScope, now, await governanceView(repo, sources, now)),
     LINT_VALIDATORS.map((type) => ({ type })),
   ).map(({ source: _source, ...finding }) => finding);
   const ruleIds = new Set(findings.map((f) => f.rule));

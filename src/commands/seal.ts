@@ -19,7 +19,7 @@ import { PlanStore } from '../io/store.js';
 import { withSpinner } from '../io/spinner.js';
 import { loadTrustStore, rulebookHash, trustStoreHash } from '../io/trust_store.js';
 import { openRepo, type OpenedRepo, type RepoOptions } from './repo.js';
-import { applyTransition, assertKnownPlan, commitChange, evaluateGate, type TransitionResult } from './transition.js';
+import { applyTransition, assertKnownPlan, commitChange, evaluateGate, governanceBlockers, type TransitionResult } from './transition.js';
 
 export interface SealOptions extends RepoOptions {
   plan: string;
@@ -97,7 +97,9 @@ export async function seal(options: SealOptions): Promise<SealResult> {
       if (changed.length > 0) return refuse(`${changed.join(', ')} changed after the last gate passed; move the plan back (validation_failed) and through validate_complete again`);
     }
 
-    const gated = await evaluateGate(repo, t.gate ?? 'cross_stream_consistency', options.plan, now);
+    const governed = await governanceBlockers(repo, options.plan, t.event, now);
+    if (governed.blocking.length > 0) return { ...refuse(`governance: ${governed.blocking.map((v) => `${v.rule} (${v.requirement}): ${v.message}`).join('; ')}`), governance: governed.blocking };
+    const gated = await evaluateGate(repo, t.gate ?? 'cross_stream_consistency', options.plan, now, governed.loaded);
     if (!gated.report.passed) return { ...refuse(`gate ${gated.report.gate} failed`), to: t.to, event: t.event, gate: gated.report };
 
     const sums = await withSpinner(`hashing ${entries.length} artifacts`, entries.length > 200, () => sha256OfBlobs(repo.root, entries.map((e) => e.object)));

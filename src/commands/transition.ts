@@ -12,6 +12,8 @@ import { prepareSchemas } from '../io/schemas.js';
 import { eventLogPath, PlanStore, STATE_PATH } from '../io/store.js';
 import { runCommandValidators } from './command_validator.js';
 import { openRepo, type OpenedRepo, type RepoOptions } from './repo.js';
+import { governanceView, loadGovernanceRules, verdictFor } from './governance.js';
+import type { Violation } from '../core/governance.js';
 import { gitBlobId, validationContext, worktreeWorkspace } from './workspace.js';
 
 export interface TransitionOptions extends RepoOptions {
@@ -47,6 +49,8 @@ export interface TransitionResult {
   reason?: string;
   /** Events allowed from the current state, for the refusal message. */
   allowed: string[];
+  /** Governance requirements that refused the transition. */
+  governance?: Violation[];
   eventId?: string;
   recordedFailure?: string;
   commit?: string;
@@ -87,10 +91,16 @@ export async function applyTransition(
   }
   const actor = await gitActor(repo.root);
 
+  const governed = await governanceBlockers(repo, options.plan, t.event, now);
+  if (governed.blocking.length > 0) {
+    const reason = `governance: ${governed.blocking.map((v) => `${v.rule} (${v.requirement}): ${v.message}`).join('; ')}`;
+    return { plan: options.plan, from, to: t.to, event: t.event, outcome: 'refused', reason, allowed, governance: governed.blocking };
+  }
+
   let report: GateReport | undefined;
   let blobs: Record<string, string> | undefined;
   if (t.gate) {
-    const gated = prepared ?? (await evaluateGate(repo, t.gate, options.plan, now));
+    const gated = prepared ?? (await evaluateGate(repo, t.gate, options.plan, now, governed.loaded));
     report = gated.report;
     blobs = gated.blobs;
     if (!report.passed) {
@@ -116,19 +126,31 @@ export async function applyTransition(
 }
 
 /** Runs a gate for one plan over the working tree, and the blob ids of the files it read. */
-export async function evaluateGate(repo: OpenedRepo, gateName: string, plan: string, now: Date): Promise<{ report: GateReport; blobs: Record<string, string> }> {
+export async function evaluateGate(repo: OpenedRepo, gateName: string, plan: string, now: Date, loaded?: LoadedWorkspace): Promise<{ report: GateReport; blobs: Record<string, string> }> {
   const { gates, file } = loadGates(repo.root, repo.config);
   const gate = gateNamed(gates, gateName, file);
   await prepareSchemas(repo.root, repo.config.artifacts.map((a) => a.schema));
-  const { workspace, sources } = await worktreeWorkspace(repo);
+  const { workspace, sources } = loaded ?? (await worktreeWorkspace(repo));
   const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${plan}/`;
   const inScope = (path: string): boolean => path.startsWith(dir);
-  const context = validationContext(repo, workspace, inScope, now);
+  const view = gate.validators.some((v) => v.type === 'governance') ? await governanceView(repo, sources, now) : undefined;
+  const context = validationContext(repo, workspace, inScope, now, view);
   const precomputed: Map<number, Finding[]> = await runCommandValidators(repo, gate, plan, workspace);
   const report = runGate(gate, context, precomputed);
   const blobs: Record<string, string> = {};
   for (const source of sources) if (inScope(source.path) && source.kind === 'file') blobs[source.path] = gitBlobId(source.bytes);
   return { report, blobs };
+}
+
+type LoadedWorkspace = Awaited<ReturnType<typeof worktreeWorkspace>>;
+
+/** What governance rules guarding this event say is missing; loads the workspace only if a rule guards it. */
+export async function governanceBlockers(repo: OpenedRepo, plan: string, event: string, now: Date, loaded?: LoadedWorkspace): Promise<{ blocking: Violation[]; loaded?: LoadedWorkspace }> {
+  const rules = loadGovernanceRules(repo);
+  if (!rules.governance.rules.some((r) => r.guards.includes(event))) return { blocking: [], loaded };
+  const workspace = loaded ?? (await worktreeWorkspace(repo));
+  const view = await governanceView(repo, workspace.sources, now);
+  return { blocking: verdictFor(view, workspace.workspace, plan, event, now, repo.config.cycle.timezone).blocking, loaded: workspace };
 }
 
 function buildEvent(plan: string, t: TransitionDef, type: PlanningEvent['event']['type'], seq: number, actor: string, results: Record<string, GateOutcome>, now: Date, blobs?: Record<string, string>): PlanningEvent {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { taskIdRegex } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import type { ValidationContext } from '../core/validators/types.js';
+import type { GovernanceView, ValidationContext } from '../core/validators/types.js';
 import { BACKLOG_FILE, addBacklogSummary, buildWorkspace, planOfPath, readArtifact, summarizeBacklog, type BacklogSummary, type SourceFile, type Workspace } from '../core/workspace.js';
 import { BlobCache } from '../io/cache.js';
 import { listIndex, readBlobs } from '../io/git.js';
@@ -25,11 +25,11 @@ export async function worktreeWorkspace(repo: OpenedRepo): Promise<{ workspace: 
  * other plan contributes only its task ids and dependencies, from a cache keyed by blob id, so
  * a pre-commit hook in a repository of 100,000 tasks reads one plan, not all of them.
  */
-export async function stagedWorkspace(repo: OpenedRepo, staged: readonly string[]): Promise<{ workspace: Workspace; filesChecked?: number }> {
+export async function stagedWorkspace(repo: OpenedRepo, staged: readonly string[]): Promise<{ workspace: Workspace; filesChecked?: number; sources: SourceFile[] }> {
   const { root, config } = repo;
   const taskIdPattern = taskIdRegex(config);
   const empty: Workspace = { plans: new Map(), tasks: new Map(), files: new Set() };
-  if (staged.length === 0) return { workspace: empty, filesChecked: 0 };
+  if (staged.length === 0) return { workspace: empty, filesChecked: 0, sources: [] };
   const entries = await listIndex(root, [config.plans_dir]);
   const stagedPlans = new Set(staged.map((p) => planOfPath(config.plans_dir, p)?.plan));
   const whole = entries.filter((e) => stagedPlans.has(planOfPath(config.plans_dir, e.path)?.plan) && e.mode !== '160000');
@@ -48,12 +48,12 @@ export async function stagedWorkspace(repo: OpenedRepo, staged: readonly string[
     addBacklogSummary(workspace, planOfPath(config.plans_dir, entry.path)!.plan, entry.path, config, summary);
   }
   await cache.save(new Set(backlogs.map((e) => e.blob)));
-  return { workspace };
+  return { workspace, sources };
 }
 
 
 /** Everything validators need, with the outside world behind small functions. */
-export function validationContext(repo: OpenedRepo, workspace: Workspace, inScope: (path: string) => boolean, now: Date = new Date()): ValidationContext {
+export function validationContext(repo: OpenedRepo, workspace: Workspace, inScope: (path: string) => boolean, now: Date = new Date(), governance?: GovernanceView): ValidationContext {
   const { root, config } = repo;
   return {
     workspace,
@@ -62,6 +62,7 @@ export function validationContext(repo: OpenedRepo, workspace: Workspace, inScop
     governanceTags: loadGovernance(root, config).tags,
     checkSchema: schemaChecker(root),
     inScope,
+    ...(governance ? { governance } : {}),
     today: dateIn(config.cycle.timezone, now),
     readFile(path) {
       try {

@@ -41,6 +41,9 @@ const CATALOGUE: Array<[string, Severity, string]> = [
   ['deps/max-depth', 'error', 'A chain of dependencies is deeper than max_depth.'],
   ['governance/unknown-tag', 'warning', 'plan.yaml sets a tag that governance.yaml does not define.'],
   ['governance/tag-value', 'error', 'A governance tag has a value outside its allowed values.'],
+  ['governance/invalid-tags', 'error', 'A tag value is outside governance.yaml, so governance rules cannot be evaluated honestly.'],
+  ['governance/approval-invalid', 'warning', 'An approval that does not count: edited, copied, by an untrusted or revoked key, or for older content.'],
+  ['governance/waiver-expired', 'warning', 'A waiver in rulebook/waivers.yaml has expired and no longer counts.'],
   ['suppress/invalid', 'error', 'A plan-disable-next-line comment names no rule.'],
   ['suppress/missing-reason', 'error', 'A suppression must say why, after " -- ".'],
   ['suppress/unused', 'warning', 'A suppression that silences nothing.'],
@@ -64,5 +67,9 @@ export const RULES: ReadonlyMap<string, RuleDescription> = new Map(CATALOGUE.map
 
 /** The description of a rule id, including the generic schema/<keyword> family. */
 export function describeRule(id: string): RuleDescription {
-  return RULES.get(id) ?? { id, defaultSeverity: 'error', description: id.startsWith('schema/') ? `A value violates the schema keyword "${id.slice(7)}".` : id };
+  const known = RULES.get(id);
+  if (known) return known;
+  if (id.startsWith('schema/')) return { id, defaultSeverity: 'error', description: `A value violates the schema keyword "${id.slice(7)}".` };
+  if (id.startsWith('governance/')) return { id, defaultSeverity: 'error', description: `A requirement of the governance rule ${id.slice(11)} (rulebook/governance.yaml) is not met.` };
+  return { id, defaultSeverity: 'error', description: id };
 }

@@ -3,6 +3,22 @@ import type { Finding } from '../finding.js';
 import type { GovernanceTag } from '../rulebook.js';
 import type { SchemaCheck } from '../schema.js';
 import type { Workspace } from '../workspace.js';
+import type { Governance, Waiver } from '../governance.js';
+import type { ApprovalTally } from '../approvals.js';
+import type { FreezeWindow } from '../requirements/index.js';
+
+/** Governance as the governance validator needs it; I/O behind functions so core stays pure. */
+export interface GovernanceView {
+  governance: Governance;
+  waivers: readonly Waiver[];
+  freezeWindows: readonly FreezeWindow[];
+  /** Approvals of a plan, tallied against its current content (computed on first use). */
+  approvals(plan: string): ApprovalTally;
+  /** Commits of the plan's event log without a verified signature, for audit_trail. */
+  unsignedEventCommits(plan: string): string[] | undefined;
+  /** Sizes of the plan files, by path. */
+  fileSizes: ReadonlyMap<string, number>;
+}
 
 /** What a sealed handoff recorded, for the parity validator. */
 export interface HandoffSnapshot {
@@ -31,6 +47,7 @@ export interface ValidationContext {
   rulebook?(name: string): unknown;
   /** The last sealed handoff of each plan, by plan id. */
   lastHandoff?(plan: string): HandoffSnapshot | undefined;
+  governance?: GovernanceView;
 }
 
 export interface Validator {
