@@ -25,7 +25,8 @@ export interface InitResult {
   changes: Array<{ path: string; action: InitAction }>;
 }
 
-const GITATTRIBUTES_LINES = ['.plan/events/*.jsonl merge=union', '.plan/approvals/*.jsonl merge=union'];
+// Event and approval logs only grow, so a union merge is right; signed bytes must never get eol conversion.
+const GITATTRIBUTES_LINES = ['.plan/events/*.jsonl merge=union', '.plan/approvals/*.jsonl merge=union', '.plan/handoffs/** -text', '.plan/keys/** -text'];
 const MODELINE = '# yaml-language-server: $schema=';
 /** Which shipped schema an editor should use for each plan file. */
 const PLAN_FILE_SCHEMAS: Record<string, string> = { [PLAN_FILE]: 'plan', [BACKLOG_FILE]: 'be_backlog' };

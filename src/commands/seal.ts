@@ -14,7 +14,7 @@ import { listManifests, parseManifestLocation, readOptional } from '../io/handof
 import { loadSigningKey, type SigningKey } from '../io/keys.js';
 import { packageVersion } from '../io/package.js';
 import { passphrase } from '../io/prompt.js';
-import { loadLifecycle, loadRulebookFile } from '../io/rulebook.js';
+import { loadLifecycle, loadSealingPolicy } from '../io/rulebook.js';
 import { PlanStore } from '../io/store.js';
 import { withSpinner } from '../io/spinner.js';
 import { loadTrustStore, rulebookHash, trustStoreHash } from '../io/trust_store.js';
@@ -110,7 +110,7 @@ export async function seal(options: SealOptions): Promise<SealResult> {
     const previousBytes = last ? await readOptional(repo.root, last.manifestPath) : undefined;
     if (last && !previousBytes) throw new RepoError(`${last.manifestPath} is missing; run plan verify --all`);
     const sequence = (last?.sequence ?? 0) + 1;
-    const sealing = loadRulebookFile(repo.root, repo.config, 'sealing') as { verification?: { required_signatures?: number; signers?: Array<{ role: string }> } };
+    const policy = loadSealingPolicy(repo.root, repo.config);
     const manifest: Manifest = {
       version: '1.0.0',
       id: `hnd_${now.toISOString().slice(0, 10).replace(/-/g, '_')}_${randomBytes(4).toString('hex')}`,
@@ -123,8 +123,8 @@ export async function seal(options: SealOptions): Promise<SealResult> {
       checksums: Object.fromEntries(entries.map((e) => [e.path, `sha256:${sums.get(e.object)!}`])),
       rulebook_hash: `sha256:${await rulebookHash(repo.root, repo.config)}`,
       trust_store_hash: `sha256:${await trustStoreHash(repo.root)}`,
-      required_signatures: sealing.verification?.required_signatures ?? 2,
-      required_roles: (sealing.verification?.signers ?? []).map((s) => s.role),
+      required_signatures: policy.requiredSignatures,
+      required_roles: policy.requiredRoles,
       tool: `plan ${packageVersion()}`,
     };
     const bytes = Buffer.from(serializeManifest(manifest), 'utf8');

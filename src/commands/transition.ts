@@ -6,6 +6,7 @@ import { RepoError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import { gateNamed, runGate, type GateReport } from '../core/gates.js';
 import { allowedFrom, resolveTransition, type Lifecycle, type TransitionDef } from '../core/lifecycle.js';
+import { commitPlanChange } from '../io/commit.js';
 import { git } from '../io/git.js';
 import { loadGates, loadLifecycle } from '../io/rulebook.js';
 import { prepareSchemas } from '../io/schemas.js';
@@ -158,7 +159,7 @@ function buildEvent(plan: string, t: TransitionDef, type: PlanningEvent['event']
     type,
     plan,
     from: t.from,
-    to: type === 'GATE_FAILED' ? (t.from ?? t.to) : t.to,
+    to: t.to, // for GATE_FAILED: the state the refused transition would have reached
     event: t.event,
     seq,
     actor,
@@ -187,12 +188,10 @@ export async function gitActor(root: string): Promise<string> {
 /** Commits exactly the plan's state line and event log (and the given files), whatever else is staged. */
 export async function commitChange(root: string, plan: string, t: TransitionDef, from: string | null, extra: { note?: string; extraPaths?: string[] } = {}): Promise<string> {
   const note = extra.note;
-  const paths = [STATE_PATH, eventLogPath(plan), ...(extra.extraPaths ?? [])].filter((p) => existsSync(join(root, p)));
-  await git(root, ['add', '--', ...paths]);
   const subject = note ? `plan: ${plan} ${t.event} refused (${note})` : `plan: ${plan} ${t.event} (${from ?? 'new'} → ${t.to})`;
   const trailers = [`Plan-Id: ${plan}`, `Plan-Event: ${t.event}`, `Plan-From: ${from ?? 'none'}`, `Plan-To: ${note ? (from ?? 'none') : t.to}`];
-  await git(root, ['commit', '--quiet', '--no-verify', '-m', subject, '-m', trailers.join('\n'), '--', ...paths]);
-  return (await git(root, ['rev-parse', 'HEAD'])).stdout.toString('utf8').trim();
+  const state = (await new PlanStore(root).readState()).get(plan);
+  return commitPlanChange(root, plan, state, [eventLogPath(plan), ...(extra.extraPaths ?? [])], `${subject}\n\n${trailers.join('\n')}`);
 }
 
 /** Why the plan's latest handoff does not verify (threshold, roles, artifacts), or undefined when it does. */

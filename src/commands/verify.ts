@@ -8,6 +8,7 @@ import { handoffPlans, listManifests, parseManifestLocation, readOptional, store
 import { withSpinner } from '../io/spinner.js';
 import { PlanStore } from '../io/store.js';
 import { loadTrustStore, rulebookHash, trustStoreHash } from '../io/trust_store.js';
+import { loadSealingPolicy } from '../io/rulebook.js';
 import { openRepo, type OpenedRepo, type RepoOptions } from './repo.js';
 import { relative, resolve } from 'node:path';
 
@@ -38,11 +39,13 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const [rulebook, trustHash] = [await rulebookHash(repo.root, repo.config), await trustStoreHash(repo.root)];
   const now = options.now ?? new Date();
   const head = (await git(repo.root, ['rev-parse', '--verify', '-q', 'HEAD'], { okCodes: [1] })).stdout.toString().trim();
+  const policy = loadSealingPolicy(repo.root, repo.config);
   const reports: VerifyReport[] = [];
+  if (!options.manifests?.length) reports.push(...(await sealsWithoutManifests(repo, store)));
   for (const target of targets) {
     const latest = (await listManifests(repo.root, target.plan)).pop();
     const isLatest = latest?.sequence === target.sequence;
-    const report = await verifyOne(repo, target, { trust, rulebook, trustHash, now, head, driftFails: isLatest && state.get(target.plan)?.state === 'PACKAGED' });
+    const report = await verifyOne(repo, target, { trust, rulebook, trustHash, now, head, policy, driftFails: isLatest && state.get(target.plan)?.state === 'PACKAGED' });
     if (isLatest) {
       const bytes = await readOptional(repo.root, target.manifestPath);
       report.findings.push(...checkAgainstEvents(target, (await store.readEvents(target.plan)).events, bytes ? sha256(bytes) : undefined));
@@ -77,6 +80,7 @@ interface Shared {
   trustHash: string;
   now: Date;
   head: string;
+  policy: { requiredSignatures: number; requiredRoles: string[] };
   driftFails: boolean;
 }
 
@@ -111,7 +115,22 @@ async function verifyOne(repo: OpenedRepo, target: StoredManifest, shared: Share
     current: { files: toInfo(currentEntries), driftFails: shared.driftFails },
     rulebookHash: shared.rulebook,
     trustStoreHash: shared.trustHash,
+    policy: shared.policy,
   });
+}
+
+/** Plans whose event log records a seal but that have no manifest at all: every handoff was deleted. */
+async function sealsWithoutManifests(repo: OpenedRepo, store: PlanStore): Promise<VerifyReport[]> {
+  const reports: VerifyReport[] = [];
+  const withHandoffs = new Set(await handoffPlans(repo.root));
+  for (const plan of await store.loggedPlans()) {
+    if (withHandoffs.has(plan)) continue;
+    const seal = (await store.readEvents(plan)).events.find((e) => typeof e.event.payload.metadata['manifest_sha256'] === 'string');
+    if (!seal) continue;
+    const manifest = String(seal.event.payload.metadata['manifest']);
+    reports.push({ manifest, plan, sequence: Number(seal.event.payload.metadata['sequence'] ?? 1), ok: false, signers: [], findings: [{ rule: 'verify/rollback', severity: 'error', message: `the event log records the seal of ${manifest}, but the plan has no handoff manifests: they were deleted`, file: manifest, plan }] });
+  }
+  return reports;
 }
 
 /** The latest manifest must be the one the event log says was sealed last: deleting newer ones is a rollback. */
@@ -159,7 +178,7 @@ async function checkHistory(repo: OpenedRepo): Promise<Finding[]> {
   const tracked = (await git(repo.root, ['ls-files', '-z', '--', '.plan/handoffs'])).stdout.toString('utf8').split('\0').filter((p) => p.endsWith('/handoff_manifest.yaml'));
   for (const path of tracked) {
     const committed = await git(repo.root, ['cat-file', 'blob', `HEAD:${path}`], { okCodes: [128] });
-    const now = await readOptional(repo.root, path);
+    const now = await readOptional(repo.root, path); // eol conversions of a checkout are not edits
     if (committed.code === 0 && (!now || !now.equals(committed.stdout))) findings.push({ rule: 'verify/history', severity: 'error', message: `${path} differs from its committed version in the working tree`, file: path });
   }
   return findings;

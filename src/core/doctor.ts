@@ -31,20 +31,21 @@ export function diagnose(input: DoctorInput): Finding[] {
   const add = (rule: string, severity: Finding['severity'], message: string, extra: Partial<Finding> = {}): void => void findings.push({ rule, severity, message, ...extra });
 
   let state: StateFile = new Map();
+  /** Plans whose line is inside a conflict: their state is unknown until it is resolved. */
+  const conflicted = new Set<string>();
   if (input.stateText !== undefined) {
     const conflicts = conflictRegions(input.stateText);
-    if (conflicts.length > 0) {
-      for (const c of conflicts) {
-        const plans = [...new Set([...c.ours, ...c.theirs].map((l) => /^([A-Za-z0-9][A-Za-z0-9._-]*):/.exec(l)?.[1]).filter(Boolean))];
-        add('doctor/state-conflict', 'error', `merge conflict in the state of ${plans.join(', ') || 'some plans'}: ours says ${c.ours.join(' | ') || '(nothing)'}; theirs says ${c.theirs.join(' | ') || '(nothing)'}. Both branches moved the same plan (or added plans side by side); keep the line that matches the plan's last event in .plan/events/, then run plan doctor again`, { file: input.statePath, line: c.line });
-      }
-    } else {
-      try {
-        state = parseState(input.stateText, input.statePath);
-      } catch (error) {
-        const e = error as PlanError;
-        add('doctor/state-unreadable', 'error', `${e.message}; restore it from git (git checkout -- ${input.statePath}) or fix the line`, { file: input.statePath, line: e.location?.line });
-      }
+    for (const c of conflicts) {
+      const plans = [...new Set([...c.ours, ...c.theirs].map((l) => /^([A-Za-z0-9][A-Za-z0-9._-]*):/.exec(l)?.[1]).filter((p): p is string => Boolean(p)))];
+      for (const p of plans) conflicted.add(p);
+      add('doctor/state-conflict', 'error', `merge conflict in the state of ${plans.join(', ') || 'some plans'}: ours says ${c.ours.join(' | ') || '(nothing)'}; theirs says ${c.theirs.join(' | ') || '(nothing)'}. Both branches moved the same plan (or added plans side by side); keep the line that matches the plan's last event in .plan/events/, then run plan doctor again`, { file: input.statePath, line: c.line });
+    }
+    try {
+      // the lines outside conflicts are still good: check the other plans against them
+      state = parseState(conflicts.length > 0 ? withoutConflicts(input.stateText) : input.stateText, input.statePath);
+    } catch (error) {
+      const e = error as PlanError;
+      add('doctor/state-unreadable', 'error', `${e.message}; restore it from git (git checkout -- ${input.statePath}) or fix the line`, { file: input.statePath, line: e.location?.line });
     }
   }
 
@@ -53,6 +54,7 @@ export function diagnose(input: DoctorInput): Finding[] {
   for (const [plan, { path, parsed }] of input.logs) {
     for (const p of parsed.problems) add('doctor/bad-event-line', 'error', `${p.message}; remove the line or restore the file from git`, { file: path, line: p.line, plan });
     checkLog(plan, path, parsed.events, add);
+    if (conflicted.has(plan)) continue;
     const s = state.get(plan);
     const last = lastStateEvent(parsed.events);
     if (s && last) {
@@ -79,7 +81,7 @@ export function diagnose(input: DoctorInput): Finding[] {
     if (!input.planDirs.has(plan)) add('doctor/unknown-plan', 'warning', `the state names plan ${plan}, which has no folder ${input.plansDir}/${plan}/`, { file: input.statePath, plan });
   }
   for (const plan of input.planDirs) {
-    if (!state.has(plan) && !input.logs.has(plan)) add('doctor/untracked-plan', 'info', `plan ${plan} has files but no lifecycle state; run: plan transition ${plan} create_plan`, { plan });
+    if (!state.has(plan) && !input.logs.has(plan) && !conflicted.has(plan)) add('doctor/untracked-plan', 'info', `plan ${plan} has files but no lifecycle state; run: plan transition ${plan} create_plan`, { plan });
   }
   for (const file of input.strayFiles) add('doctor/orphan-file', 'info', `${file} is not a file plan writes; remove it if nothing else uses it`, { file });
   return findings;
@@ -144,4 +146,18 @@ function conflictRegions(text: string): Array<{ line: number; ours: string[]; th
     } else if (current && line.trim() !== '' && side !== 'base') current[side].push(line.trim());
   });
   return regions;
+}
+
+/** The state text with every conflict region blanked out (line numbers kept). */
+function withoutConflicts(text: string): string {
+  let inside = false;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('<<<<<<<')) inside = true;
+      const blank = inside;
+      if (line.startsWith('>>>>>>>')) inside = false;
+      return blank ? '' : line;
+    })
+    .join('\n');
 }

@@ -1,7 +1,7 @@
 import { constants, createHash, verify as verifySignature } from 'node:crypto';
 import { isAlias, isNode, parseDocument, visit } from 'yaml';
 import type { Finding } from './finding.js';
-import { auditTrustStore, keyUsable, type TrustStore } from './trust.js';
+import { auditTrustStore, keyUsable, publicKeyProblem, type TrustStore } from './trust.js';
 
 export const PAYLOAD_TYPE = 'application/vnd.plan.handoff.v1+yaml';
 export const HANDOFFS_DIR = '.plan/handoffs';
@@ -177,6 +177,8 @@ export interface VerifyInput {
   current?: { files: ReadonlyMap<string, BlobInfo>; driftFails: boolean };
   rulebookHash: string;
   trustStoreHash: string;
+  /** Threshold and roles of sealing.yaml in force; a manifest cannot lower them by what it records. */
+  policy: { requiredSignatures: number; requiredRoles: string[] };
 }
 
 export interface VerifyReport {
@@ -208,9 +210,13 @@ export function verifyManifest(input: VerifyInput): VerifyReport {
   }
   const m = parsed;
   const distinct = new Set(signers.map((s) => s.keyid)).size;
-  if (distinct < m.required_signatures) fail('threshold', `${distinct} of ${m.required_signatures} required signatures by distinct trusted keys`);
+  const required = Math.max(m.required_signatures, input.policy.requiredSignatures);
+  if (distinct < required) fail('threshold', `${distinct} of ${required} required signatures by distinct trusted keys`);
   const roles = new Set(signers.map((s) => s.role));
-  for (const role of m.required_roles) if (!roles.has(role)) fail('threshold', `no valid signature by a key with role ${role}`);
+  for (const role of new Set([...m.required_roles, ...input.policy.requiredRoles])) if (!roles.has(role)) fail('threshold', `no valid signature by a key with role ${role}`);
+  if (m.required_signatures < input.policy.requiredSignatures || input.policy.requiredRoles.some((r) => !m.required_roles.includes(r))) {
+    fail('threshold', `the manifest records a lower bar (${m.required_signatures} signatures, roles ${m.required_roles.join(', ') || 'none'}) than sealing.yaml requires`);
+  }
 
   if (m.plan_id !== input.location.plan) fail('replay', `manifest is for plan ${m.plan_id} but sits under ${input.location.plan}: replayed into another plan`);
   if (m.sequence !== input.location.sequence) fail('chain', `manifest says sequence ${m.sequence} but sits in folder ${String(input.location.sequence).padStart(4, '0')}`);
@@ -269,11 +275,16 @@ function verifySignatures(input: VerifyInput, fail: (rule: string, message: stri
       fail('key', unusable, at);
       continue;
     }
+    const pem = input.trust.pems.get(key.file);
+    const weak = pem === undefined ? 'its public key file is missing' : publicKeyProblem(pem);
+    if (weak) {
+      fail('weak-key', `signature by ${key.id} does not count: ${weak}`, at);
+      continue;
+    }
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(entry.sig) || entry.sig.length % 4 !== 0) {
       fail('signature', `signature by ${key.id} is not valid base64`, at);
       continue;
     }
-    const pem = input.trust.pems.get(key.file);
     let valid = false;
     try {
       valid = pem !== undefined && verifySignature('sha256', payload, { key: pem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(entry.sig, 'base64'));

@@ -44,6 +44,23 @@ export function serializeTrustStore(keys: readonly TrustedKey[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+export const MIN_RSA_BITS = 2048;
+
+/** Why a public key is not acceptable (not RSA, under 2048 bits, exponent other than 65537), or undefined. */
+export function publicKeyProblem(pem: string): string | undefined {
+  let key;
+  try {
+    key = createPublicKey(pem);
+  } catch (error) {
+    return `not a public key: ${(error as Error).message.split('\n')[0]}`;
+  }
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType !== 'rsa' || !details?.modulusLength) return `not an RSA key (${key.asymmetricKeyType ?? 'unknown type'})`;
+  if (details.modulusLength < MIN_RSA_BITS) return `RSA key of ${details.modulusLength} bits is too weak (minimum ${MIN_RSA_BITS})`;
+  if (details.publicExponent !== 65537n) return `RSA public exponent ${String(details.publicExponent)} is refused (only 65537)`;
+  return undefined;
+}
+
 export function fingerprint(pem: string): string | undefined {
   try {
     return createHash('sha256').update(createPublicKey(pem).export({ type: 'spki', format: 'der' })).digest('hex');
@@ -72,6 +89,8 @@ export function auditTrustStore(store: TrustStore): Finding[] {
       continue;
     }
     if (actual !== key.keyid) findings.push({ rule: 'verify/trust-store', severity: 'error', message: `key ${key.id}: keyid ${key.keyid.slice(0, 12)}… is not the fingerprint of ${key.file} (${actual.slice(0, 12)}…)`, file: TRUST_FILE });
+    const weak = publicKeyProblem(pem);
+    if (weak) findings.push({ rule: 'verify/weak-key', severity: 'error', message: `key ${key.id}: ${weak}`, file: TRUST_FILE });
     byFingerprint.set(actual, [...(byFingerprint.get(actual) ?? []), key]);
   }
   for (const [fp, keys] of byFingerprint) {

@@ -5,6 +5,8 @@ export interface GitOptions {
   input?: string | Uint8Array;
   /** Exit codes besides 0 that are answers rather than failures (e.g. 1 for `diff --quiet`). */
   okCodes?: number[];
+  /** Extra environment, e.g. GIT_INDEX_FILE for a temporary index. */
+  env?: Record<string, string>;
 }
 
 export interface GitResult {
@@ -15,7 +17,7 @@ export interface GitResult {
 /** Runs git with a fixed, locale-free environment and returns stdout; failures become one-line RepoErrors. */
 export function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env: { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

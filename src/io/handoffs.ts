@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { lstat, readFile, readdir } from 'node:fs/promises';
+import { git } from './git.js';
 import { join } from 'node:path';
 import { HANDOFFS_DIR, MANIFEST_FILE, SIGNATURES_FILE, manifestDir } from '../core/seal.js';
 
@@ -47,8 +47,26 @@ export function parseManifestLocation(path: string): StoredManifest | undefined 
   return m ? stored(m[1]!, Number(m[2])) : undefined;
 }
 
+/**
+ * A file's bytes, or undefined when there is no regular file there (missing, a folder, a link).
+ * A checkout with `eol=crlf` turns the LF bytes plan wrote into CRLF; when the committed blob is
+ * exactly those bytes with LF, the committed bytes are what was signed, so they are returned.
+ */
 export async function readOptional(root: string, path: string): Promise<Buffer | undefined> {
   const full = join(root, path);
-  if (!existsSync(full)) return undefined;
-  return readFile(full);
+  try {
+    if (!(await lstat(full)).isFile()) return undefined;
+    return await canonicalBytes(root, path, await readFile(full));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+export async function canonicalBytes(root: string, path: string, bytes: Buffer): Promise<Buffer> {
+  if (!bytes.includes(13)) return bytes;
+  const committed = await git(root, ['cat-file', 'blob', `HEAD:${path}`], { okCodes: [128] });
+  if (committed.code !== 0) return bytes;
+  const lf = Buffer.from(bytes.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  return lf.equals(committed.stdout) ? committed.stdout : bytes;
 }

@@ -1,10 +1,10 @@
 import { createCipheriv, createHash, createPrivateKey, createPublicKey, pbkdf2Sync, randomBytes, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { PlanError, UsageError } from '../core/errors.js';
+import { MIN_RSA_BITS, publicKeyProblem } from '../core/trust.js';
 
 /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256. */
 export const KDF_ITERATIONS = 600_000;
-export const MIN_RSA_BITS = 2048;
 
 export interface KeyPair {
   /** Encrypted PKCS#8 PEM (PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC). */
@@ -62,18 +62,9 @@ export function keyIdOf(publicPem: string): string {
 }
 
 /** Checks an RSA public key is one we accept: at least 2048 bits, exponent 65537. */
-export function checkPublicKey(publicPem: string): { bits: number } {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(publicPem);
-  } catch (error) {
-    throw new PlanError(`not a public key: ${(error as Error).message}`, 1);
-  }
-  const details = key.asymmetricKeyDetails;
-  if (key.asymmetricKeyType !== 'rsa' || !details?.modulusLength) throw new PlanError(`not an RSA key (${key.asymmetricKeyType ?? 'unknown type'})`, 1);
-  if (details.modulusLength < MIN_RSA_BITS) throw new PlanError(`RSA key of ${details.modulusLength} bits is too weak (minimum ${MIN_RSA_BITS})`, 1);
-  if (details.publicExponent !== 65537n) throw new PlanError(`RSA public exponent ${String(details.publicExponent)} is refused (only 65537)`, 1);
-  return { bits: details.modulusLength };
+export function checkPublicKey(publicPem: string): void {
+  const problem = publicKeyProblem(publicPem);
+  if (problem) throw new PlanError(problem, 1);
 }
 
 export interface SigningKey {

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RepoError } from '../core/errors.js';
+
+const STALE_GARBAGE_MS = 10_000;
 
 interface LockOwner {
   pid: number;
@@ -47,13 +49,10 @@ export async function withLock<T>(path: string, display: string, command: string
         throw new RepoError(`${display} is held by pid ${owner.pid} on ${owner.host} (${owner.command}) since ${owner.since}; if that process is gone, delete ${display}`);
       }
       if (!owner) {
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
-          if (owner.host !== me.host || alive(owner.pid)) throw new RepoError(`${display} is held by pid ${owner.pid} on ${owner.host} (${owner.command}) since ${owner.since}`);
-        } catch (error) {
-          if (error instanceof RepoError) throw error;
-        }
+        // Unreadable: either being written this instant, or garbage. Only garbage that has sat
+        // there a while is stale; a fresh file belongs to someone mid-way through taking the lock.
+        const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+        if (age < STALE_GARBAGE_MS) throw new RepoError(`${display} is being taken by another plan process; try again`);
       }
       await rm(path, { force: true }); // stale: its owner is dead
     }

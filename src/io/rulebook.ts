@@ -41,3 +41,9 @@ export function loadGates(root: string, config: PlanConfig): { gates: Map<string
   const source = rulebookSource(root, config, 'gates');
   return { gates: buildGates(loadYamlFile(source.path, source.display, 'gates')), file: source.display };
 }
+
+/** The signature threshold and roles of sealing.yaml (seed §5.2: 2 signatures, planning_lead and technical_reviewer). */
+export function loadSealingPolicy(root: string, config: PlanConfig): { requiredSignatures: number; requiredRoles: string[] } {
+  const sealing = loadRulebookFile(root, config, 'sealing') as { verification?: { required_signatures?: number; signers?: Array<{ role: string }> } };
+  return { requiredSignatures: sealing.verification?.required_signatures ?? 2, requiredRoles: (sealing.verification?.signers ?? []).map((s) => s.role) };
+}

@@ -7,6 +7,7 @@ import { serializeTrustStore, TRUST_DIR, TRUST_FILE, type TrustedKey, type Trust
 import { writeFileAtomic } from './atomic.js';
 import { RULEBOOK_FILES, rulebookSource } from './rulebook.js';
 import { loadYamlFile } from './yaml_file.js';
+import { canonicalBytes } from './handoffs.js';
 
 /** The trust store as it is in the working tree (an empty one when there is none). */
 export async function loadTrustStore(root: string): Promise<TrustStore> {
@@ -15,7 +16,7 @@ export async function loadTrustStore(root: string): Promise<TrustStore> {
   const pems = new Map<string, string>();
   for (const key of keys) {
     try {
-      pems.set(key.file, await readFile(join(root, TRUST_DIR, key.file), 'utf8'));
+      pems.set(key.file, (await canonicalBytes(root, `${TRUST_DIR}/${key.file}`, await readFile(join(root, TRUST_DIR, key.file)))).toString('utf8'));
     } catch {
       // reported by auditTrustStore as a missing key file
     }
@@ -32,7 +33,7 @@ export async function trustStoreHash(root: string): Promise<string> {
   const dir = join(root, TRUST_DIR);
   const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n !== '.gitkeep').sort() : [];
   const lines: string[] = [];
-  for (const name of names) lines.push(`${name}\0${sha256(await readFile(join(dir, name)))}`);
+  for (const name of names) lines.push(`${name}\0${sha256(await canonicalBytes(root, `${TRUST_DIR}/${name}`, await readFile(join(dir, name))))}`);
   return sha256(lines.join('\n'));
 }
 
@@ -41,7 +42,8 @@ export async function rulebookHash(root: string, config: PlanConfig): Promise<st
   const lines: string[] = [];
   for (const name of RULEBOOK_FILES) {
     const source = rulebookSource(root, config, name);
-    lines.push(`${name}\0${sha256(await readFile(source.path))}`);
+    const bytes = await readFile(source.path);
+    lines.push(`${name}\0${sha256(source.origin === 'repository' ? await canonicalBytes(root, source.display, bytes) : bytes)}`);
   }
   return sha256(lines.join('\n'));
 }
