@@ -375,5 +375,20 @@ export function buildProgram(version: string, state: ProgramState): Command {
       }),
     );
 
+  program
+    .command('merge-state', { hidden: true })
+    .description("git's merge driver for .plan/state.yaml (plan init configures it)")
+    .argument('<base>')
+    .argument('<ours>')
+    .argument('<theirs>')
+    .action(
+      act((_opts, [base, ours, theirs]) => async (output) => {
+        const { mergeStateFiles } = await import('../commands/merge_state.js');
+        const { conflicts } = await mergeStateFiles(base!, ours!, theirs!);
+        if (conflicts.length > 0) output.error(`plan: both branches moved ${conflicts.join(', ')}; run plan doctor after resolving`);
+        return conflicts.length > 0 ? 1 : 0;
+      }),
+    );
+
   return program;
 }

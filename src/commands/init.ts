@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG } from '../core/config.js';
 import { serializeState } from '../core/state.js';
 import { PLAN_DIR, SCHEMA_DIR, STATE_PATH } from '../io/store.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { listWorktree, repoRoot } from '../io/git.js';
+import { git, listWorktree, repoRoot } from '../io/git.js';
 import { loadConfig } from '../io/config.js';
 import { packageRoot } from '../io/package.js';
 import { RULEBOOK_FILES } from '../io/rulebook.js';
@@ -26,7 +26,7 @@ export interface InitResult {
 }
 
 // Event and approval logs only grow, so a union merge is right; signed bytes must never get eol conversion.
-const GITATTRIBUTES_LINES = ['.plan/events/*.jsonl merge=union', '.plan/approvals/*.jsonl merge=union', '.plan/handoffs/** -text', '.plan/keys/** -text'];
+const GITATTRIBUTES_LINES = ['.plan/events/*.jsonl merge=union', '.plan/approvals/*.jsonl merge=union', '.plan/state.yaml merge=plan-state', '.plan/handoffs/** -text', '.plan/keys/** -text'];
 const MODELINE = '# yaml-language-server: $schema=';
 /** Which shipped schema an editor should use for each plan file. */
 const PLAN_FILE_SCHEMAS: Record<string, string> = { [PLAN_FILE]: 'plan', [BACKLOG_FILE]: 'be_backlog' };
@@ -54,6 +54,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
   record(STATE_PATH, await writeIfAbsent(join(root, STATE_PATH), serializeState(new Map())));
   record(`${PLAN_DIR}/.gitignore`, await ensureLines(join(root, PLAN_DIR, '.gitignore'), ['# the lock and an interrupted change are local to one checkout', 'lock', 'journal.json']));
   record('.gitattributes', await ensureLines(join(root, '.gitattributes'), GITATTRIBUTES_LINES));
+  record('.git/config (merge.plan-state)', await configureMergeDriver(root));
 
   if (options.rulebook !== false) {
     for (const name of RULEBOOK_FILES) {
@@ -102,4 +103,18 @@ async function ensureModeline(path: string, schemaRef: string): Promise<InitActi
   if (text.includes(MODELINE)) return 'unchanged';
   await writeFileAtomic(path, `${MODELINE}${schemaRef}\n${text}`);
   return 'updated';
+}
+
+/**
+ * Defines the plan-state merge driver in this clone's git config (git does not share config, so
+ * every clone runs plan init once). Without it git falls back to its line merge, which conflicts
+ * when two branches add plans whose lines sort side by side.
+ */
+async function configureMergeDriver(root: string): Promise<InitAction> {
+  const driver = `"${process.execPath}" "${join(packageRoot(), 'bin', 'plan.js')}" merge-state %O %A %B`;
+  const current = (await git(root, ['config', '--get', 'merge.plan-state.driver'], { okCodes: [1] })).stdout.toString().trim();
+  if (current === driver) return 'unchanged';
+  await git(root, ['config', 'merge.plan-state.name', 'plan state file (one line per plan)']);
+  await git(root, ['config', 'merge.plan-state.driver', driver]);
+  return current ? 'updated' : 'created';
 }

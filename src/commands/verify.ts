@@ -122,9 +122,8 @@ async function verifyOne(repo: OpenedRepo, target: StoredManifest, shared: Share
 /** Plans whose event log records a seal but that have no manifest at all: every handoff was deleted. */
 async function sealsWithoutManifests(repo: OpenedRepo, store: PlanStore): Promise<VerifyReport[]> {
   const reports: VerifyReport[] = [];
-  const withHandoffs = new Set(await handoffPlans(repo.root));
   for (const plan of await store.loggedPlans()) {
-    if (withHandoffs.has(plan)) continue;
+    if ((await listManifests(repo.root, plan)).length > 0) continue;
     const seal = (await store.readEvents(plan)).events.find((e) => typeof e.event.payload.metadata['manifest_sha256'] === 'string');
     if (!seal) continue;
     const manifest = String(seal.event.payload.metadata['manifest']);
