@@ -359,6 +359,49 @@ export function buildProgram(version: string, state: ProgramState): Command {
       }),
     );
 
+  const policy = program.command('policy').description('try governance changes before they roll out');
+  policy
+    .command('simulate')
+    .description('which plans and pending transitions a changed rulebook would block, compared with the one in force (writes nothing)')
+    .requiredOption('--rulebook <dir>', 'directory with the candidate governance.yaml (and optionally waivers.yaml, freeze_calendar.yaml)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('plan policy simulate --rulebook ../proposed-rulebook', 'plan policy simulate --rulebook rulebook.next --json'))
+    .action(
+      act((opts) => async (output, globals) => {
+        const { simulatePolicy } = await import('../commands/policy.js');
+        const result = await simulatePolicy({ cwd: globals.cwd, config: globals.config, rulebook: opts['rulebook'] as string });
+        if (opts['json']) output.result(JSON.stringify(result, null, 2));
+        else {
+          const lines = [`${result.candidate}: ${result.changes.length} of ${result.transitionsChecked} pending transitions (${result.plansChecked} plans) would change`];
+          for (const c of result.changes) {
+            lines.push(`  ${c.plan} ${c.event} (${c.state ?? 'new'}): ${c.change}`);
+            for (const m of c.change === 'unblocked' ? c.current : c.candidate) lines.push(`      ${c.change === 'unblocked' ? 'no longer: ' : ''}${m}`);
+          }
+          output.result(lines.join('\n'));
+        }
+        return 0;
+      }),
+    );
+  policy
+    .command('test')
+    .description('run policy fixtures (plans plus expected verdicts) against the rulebook in force, as conftest verify does')
+    .option('--dir <dir>', 'fixture directory (default: rulebook/policy_tests)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples('plan policy test', 'plan policy test --dir test/policies --json'))
+    .action(
+      act((opts) => async (output, globals) => {
+        const { testPolicy } = await import('../commands/policy.js');
+        const result = await testPolicy({ cwd: globals.cwd, config: globals.config, dir: opts['dir'] as string | undefined });
+        if (opts['json']) output.result(JSON.stringify(result, null, 2));
+        else {
+          const lines = result.fixtures.map((f) => `${f.passed ? '✔' : '✖'} ${f.name} (${f.file}): ${f.verdict}${f.problems.length ? `\n    ${f.problems.join('\n    ')}` : ''}`);
+          lines.push(`${result.passed} passed, ${result.failed} failed`);
+          output.result(lines.join('\n'));
+        }
+        return result.failed > 0 ? 1 : 0;
+      }),
+    );
+
   program
     .command('config')
     .description('show the resolved configuration and where each part came from')

@@ -7,6 +7,7 @@ import { PlanStore } from '../io/store.js';
 import { assertKnownPlan } from './transition.js';
 import { openRepo, type RepoOptions } from './repo.js';
 import { validationContext, worktreeWorkspace } from './workspace.js';
+import { governanceView, loadGovernanceRules, verdictFor } from './governance.js';
 
 export interface StatusOptions extends RepoOptions {
   plan?: string;
@@ -23,6 +24,8 @@ export interface NextStep {
   ready?: boolean;
   /** Rules failing the gate for this plan, with counts. */
   blocking?: Record<string, number>;
+  /** Governance requirements that would refuse this transition now. */
+  governance?: string[];
 }
 
 export interface PlanStatus {
@@ -49,7 +52,7 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
   const lifecycle = loadLifecycle(repo.root, repo.config);
   const store = new PlanStore(repo.root);
   const state = await store.readState();
-  const { workspace } = await worktreeWorkspace(repo);
+  const { workspace, sources } = await worktreeWorkspace(repo);
   if (options.plan) assertKnownPlan(repo, options.plan, state.has(options.plan));
   const ids = options.plan ? [options.plan] : [...new Set([...state.keys(), ...workspace.plans.keys()])].sort();
 
@@ -88,6 +91,21 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
             if (errors.has(p.plan)) step.blocking = errors.get(p.plan)!;
           }
         }
+      }
+    }
+  }
+  const rules = loadGovernanceRules(repo);
+  const guarded = new Set(rules.governance.rules.flatMap((r) => r.guards));
+  if (plans.some((p) => p.next.some((n) => guarded.has(n.event)))) {
+    const now = options.now ?? new Date();
+    const view = await governanceView(repo, sources, now);
+    for (const p of plans) {
+      for (const step of p.next) {
+        if (!guarded.has(step.event)) continue;
+        const blocking = verdictFor(view, workspace, p.plan, step.event, now, repo.config.cycle.timezone).blocking;
+        if (blocking.length === 0) continue;
+        step.governance = blocking.map((v) => `${v.rule} (${v.requirement}): ${v.message}`);
+        step.ready = false;
       }
     }
   }
