@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Generates a synthetic planning repository for benchmarks: plans/<id>/{plan.yaml, be_backlog.yaml,
-// story_map.md}, deterministic for a given seed, committed in one commit.
+// story_map.md}, deterministic for a given seed, committed in one commit; optionally with every plan
+// in state PLANNED (.plan/state.yaml and event logs). generateSealRepo makes one plan of many large files.
 //
-//   node test/bench/generate.mjs <dir> <plans> <tasksPerPlan> [--seed N] [--no-errors]
+//   node test/bench/generate.mjs <dir> <plans> <tasksPerPlan> [--seed N] [--no-errors] [--lifecycle]
 //
 // Plain ESM JavaScript on purpose: it runs without a build step.
 import { spawnSync } from 'node:child_process';
+import { createCipheriv, createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,7 +95,7 @@ function pick(rand, list) {
  * Writes the repository and commits it. Returns what was generated, including the seeded errors
  * ({kind, rule, plan, task, file}) that `plan lint` must report.
  */
-export function generateRepo(dir, { plans, tasksPerPlan, seedErrors = true, seed = 1 }) {
+export function generateRepo(dir, { plans, tasksPerPlan, seedErrors = true, seed = 1, lifecycle = false }) {
   if (!Number.isInteger(plans) || plans < 1) throw new Error(`plans must be a positive integer, got ${plans}`);
   if (!Number.isInteger(tasksPerPlan) || tasksPerPlan < 1) throw new Error(`tasksPerPlan must be a positive integer, got ${tasksPerPlan}`);
   dir = resolve(dir);
@@ -195,9 +197,99 @@ export function generateRepo(dir, { plans, tasksPerPlan, seedErrors = true, seed
     );
   }
 
+  if (lifecycle) writeLifecycleFiles(dir, Array.from({ length: plans }, (_, p) => planId(p, plans)), rand);
+
   gitOrThrow(dir, ['add', '-A']);
   gitOrThrow(dir, ['commit', '-q', '-m', `Generate ${plans} plans x ${tasksPerPlan} tasks (seed ${seed})`]);
-  return { dir, plans, tasksPerPlan, seed, seedErrors, tasks: plans * tasksPerPlan, seeded, generatorVersion: GENERATOR_VERSION };
+  return { dir, plans, tasksPerPlan, seed, seedErrors, lifecycle, tasks: plans * tasksPerPlan, seeded, generatorVersion: GENERATOR_VERSION };
+}
+
+/** Passphrase of the bench's throw-away signing keys (.bench/seal.keys/; they sign nothing outside .bench/seal/). */
+export const SEAL_PASSPHRASE = 'bench-only-passphrase';
+
+/** When every generated plan was created: fixed, so repositories are reproducible. */
+export const CREATED_AT = '2024-01-01T09:00:00Z';
+const ACTOR = 'Bench Generator <bench@example.com>';
+
+/**
+ * Every plan in state PLANNED, as `plan new` would leave it, written directly (1,000 `plan transition
+ * <id> create_plan` processes would take minutes): .plan/state.yaml in the format of
+ * src/core/state.ts serializeState (one line per plan, sorted, a blank line between), one PLAN_CREATED
+ * event per plan in .plan/events/<id>.jsonl in the shape of src/core/events.ts makeEvent, and the
+ * .gitattributes lines of `plan init`. `plan doctor` must find it healthy (the bench checks that).
+ */
+export function writeLifecycleFiles(dir, ids, rand = prng(7)) {
+  mkdirSync(join(dir, '.plan', 'events'), { recursive: true });
+  const compact = CREATED_AT.replace(/[-:]/g, '').replace('T', '_').replace('Z', '');
+  const sorted = [...ids].sort();
+  const header = '# yaml-language-server: $schema=schemas/state.schema.json\n# One line per plan, written by plan transition. Do not edit by hand; `plan doctor` checks it.\n';
+  const lines = sorted.map((id) => `${id}: {state: PLANNED, since: "${CREATED_AT}", seq: 1, event: create_plan}`);
+  writeFileSync(join(dir, '.plan', 'state.yaml'), `${header}${lines.join('\n\n')}\n`);
+  for (const id of sorted) {
+    const nonce = Math.floor(rand() * 2 ** 32).toString(16).padStart(8, '0');
+    const event = {
+      type: 'planning_event',
+      version: '1.0.0',
+      event: {
+        id: `evt_${compact}_${nonce}`,
+        timestamp: CREATED_AT,
+        type: 'PLAN_CREATED',
+        payload: { from_state: null, to_state: 'PLANNED', entity_id: id, metadata: { triggered_by: ACTOR, gate_results: {}, event: 'create_plan', seq: 1 } },
+      },
+    };
+    writeFileSync(join(dir, '.plan', 'events', `${id}.jsonl`), `${JSON.stringify(event)}\n`);
+  }
+  appendFileSync(join(dir, '.gitattributes'), '.plan/events/*.jsonl merge=union\n.plan/approvals/*.jsonl merge=union\n');
+}
+
+/**
+ * A repository with one plan, plans/<plan>/, of `files` committed files of about `fileBytes` each:
+ * a small valid plan.yaml, be_backlog.yaml and story_map.md (all the gates read), and `files - 3`
+ * documents under docs/ of pseudo-random text (an AES-CTR keystream in base64 lines: it does not
+ * compress away, so git and the hashes see the full size). Committed in one commit; the keys, the
+ * state and the transition to READY_FOR_HANDOFF are made by the bench with the CLI itself.
+ */
+export function generateSealRepo(dir, { plan = 'big', files = 1000, fileBytes = 100 * 1024, tasks = 20, seed = 1 }) {
+  if (!Number.isInteger(files) || files < 4) throw new Error(`files must be an integer >= 4, got ${files}`);
+  dir = resolve(dir);
+  mkdirSync(dir, { recursive: true });
+  if (readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
+  gitOrThrow(dir, ['init', '-q', '-b', 'main']);
+  appendFileSync(join(dir, '.git', 'config'), '[user]\n\tname = Bench Generator\n\temail = bench@example.com\n[commit]\n\tgpgsign = false\n[gc]\n\tauto = 0\n');
+  writeFileSync(join(dir, 'README.md'), `# Benchmark sealing repository\n\nOne plan of ${files} files of ~${fileBytes} bytes, seed ${seed}, generator v${GENERATOR_VERSION}.\n`);
+  const planDir = join(dir, 'plans', plan);
+  mkdirSync(join(planDir, 'docs'), { recursive: true });
+  const ids = Array.from({ length: tasks }, (_, t) => `${plan.toUpperCase()}-${t + 1}`);
+  // Dependencies in chains of at most 3 edges (cross_stream_consistency allows max_depth 5).
+  writeFileSync(join(planDir, 'plan.yaml'), `id: ${plan}\ntitle: "Large handoff"\nversion: "1.0.0"\nowner: lead@example.com\ntags:\n  criticality: 2\n  compliance: none\n  data_classification: internal\n`);
+  const backlog = [`version: "1.0.0"\ngenerated_at: "2024-01-01T10:00:00Z"\ntasks:\n`];
+  ids.forEach((id, t) => {
+    backlog.push(
+      `  - id: ${id}\n    title: "Write document ${t + 1}"\n    description: "Write and review document ${t + 1}."\n    effort_points: 1\n    priority: P2\n    status: todo\n    team: backend\n    type: feature\n` +
+        `    dependencies: [${t % 4 > 0 ? q(ids[t - 1]) : ''}]\n    artifacts:\n      - docs/doc-${String(t + 1).padStart(4, '0')}.txt\n`,
+    );
+  });
+  writeFileSync(join(planDir, 'be_backlog.yaml'), backlog.join(''));
+  writeFileSync(
+    join(planDir, 'story_map.md'),
+    `# Large handoff - Story Map\n\n## Epic: Large handoff\n\n### Backbone (User Activities)\n1. **Write** → 2. **Review** → 3. **Ship**\n\n` +
+      `### Walking Skeleton (MVP)\n${ids.map((id) => `- Document (${id})`).join('\n')}\n`,
+  );
+  // The keystream: deterministic for a seed, fast (OpenSSL), incompressible.
+  const key = createHash('sha256').update(`plan-bench-seal-${seed}`).digest().subarray(0, 16);
+  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+  const rawPerFile = Math.ceil((fileBytes * 3) / 4);
+  let total = 0;
+  for (let f = 0; f < files - 3; f++) {
+    const b64 = cipher.update(Buffer.alloc(rawPerFile)).toString('base64');
+    const lines = b64.match(/.{1,76}/g);
+    const text = `${lines.join('\n')}\n`;
+    total += text.length;
+    writeFileSync(join(planDir, 'docs', `doc-${String(f + 1).padStart(4, '0')}.txt`), text);
+  }
+  gitOrThrow(dir, ['add', '-A']);
+  gitOrThrow(dir, ['commit', '-q', '-m', `Generate plan ${plan}: ${files} files`]);
+  return { dir, plan, files, fileBytes, docBytes: total, seed, generatorVersion: GENERATOR_VERSION };
 }
 
 function gitOrThrow(cwd, args) {
@@ -211,17 +303,19 @@ function main(argv) {
   const positional = [];
   let seed = 1;
   let seedErrors = true;
+  let lifecycle = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--seed') seed = Number(argv[++i]);
     else if (a === '--no-errors') seedErrors = false;
+    else if (a === '--lifecycle') lifecycle = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node test/bench/generate.mjs <dir> <plans> <tasksPerPlan> [--seed N] [--no-errors]');
+      console.log('usage: node test/bench/generate.mjs <dir> <plans> <tasksPerPlan> [--seed N] [--no-errors] [--lifecycle]');
       return 0;
     } else positional.push(a);
   }
   if (positional.length !== 3) {
-    console.error('usage: node test/bench/generate.mjs <dir> <plans> <tasksPerPlan> [--seed N] [--no-errors]');
+    console.error('usage: node test/bench/generate.mjs <dir> <plans> <tasksPerPlan> [--seed N] [--no-errors] [--lifecycle]');
     return 2;
   }
   const [dir, plans, tasksPerPlan] = positional;
@@ -230,7 +324,7 @@ function main(argv) {
     return 2;
   }
   const started = process.hrtime.bigint();
-  const result = generateRepo(dir, { plans: Number(plans), tasksPerPlan: Number(tasksPerPlan), seedErrors, seed });
+  const result = generateRepo(dir, { plans: Number(plans), tasksPerPlan: Number(tasksPerPlan), seedErrors, seed, lifecycle });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(`generated ${result.tasks} tasks in ${result.plans} plans at ${result.dir} in ${ms.toFixed(0)} ms`);
   for (const e of result.seeded) console.log(`  seeded ${e.rule}: ${e.file} ${e.task} (${e.detail})`);

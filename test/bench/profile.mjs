@@ -4,6 +4,10 @@
 //
 //   node test/bench/profile.mjs large                      # plan lint --format json in .bench/large
 //   node test/bench/profile.mjs small -- lint --staged     # any plan arguments after --
+//   node test/bench/profile.mjs states -- transition PL0001 update_plan
+//   node test/bench/profile.mjs seal -- seal big --key ../seal.keys/lead.key.pem
+//     (commands run in .bench/<repo>/; the bench's key passphrase is set unless PLAN_KEY_PASSPHRASE is;
+//     a command that changes .plan/ is undone by the next bench run, which restores the working tree)
 //   node test/bench/profile.mjs path/to/file.cpuprofile    # summarise an existing profile
 //   options: --top N (rows per table, default 25), --json
 //
@@ -12,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SEAL_PASSPHRASE } from './generate.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -238,7 +243,7 @@ function main(argv) {
     mkdirSync(outDir, { recursive: true });
     const name = `plan-${Date.now()}.cpuprofile`;
     const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-name=${name}`, join(ROOT, 'bin', 'plan.js'), ...planArgs], { cwd: repo, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-name=${name}`, join(ROOT, 'bin', 'plan.js'), ...planArgs], { cwd: repo, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { PLAN_KEY_PASSPHRASE: SEAL_PASSPHRASE, ...process.env, NO_COLOR: '1' } });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     profilePath = join(outDir, name);
     title = `plan ${planArgs.join(' ')} in ${rel(repo)} (exit ${r.status}, ${Math.round(ms)} ms wall)`;
