@@ -87,7 +87,7 @@ export function renderStatus(result: StatusResult, color: boolean): string {
       const head = `${p.plan.padEnd(width)}  ${(p.state ?? '(no state)').padEnd(17)}  ${p.since ? `since ${p.since}` : ''}${p.hasFiles ? '' : '  (no plan folder)'}`;
       const next = p.next.map((n) => {
         const gateBlocked = n.blocking && Object.keys(n.blocking).length > 0;
-        const gate = !n.gate ? '' : n.ready === undefined ? ` [gate ${n.gate}]` : gateBlocked ? red(` [gate ${n.gate}: blocked by ${Object.entries(n.blocking!).map(([r, c]) => `${r}×${c}`).join(', ')}]`) : n.ready || n.governance ? green(` [gate ${n.gate}: passes]`) : red(` [gate ${n.gate}: the plan has no files]`);
+        const gate = !n.gate ? '' : n.ready === undefined ? ` [gate ${n.gate}]` : gateBlocked ? red(` [gate ${n.gate}: blocked by ${Object.entries(n.blocking!).map(([r, c]) => `${r}×${c}`).join(', ')}]`) : n.ready ? green(` [gate ${n.gate}: ready]`) : n.governance ? green(` [gate ${n.gate}: passes]`) : red(` [gate ${n.gate}: the plan has no files]`);
         const governance = (n.governance ?? []).map((g) => `\n        ${red('governance')} ${g}`).join('');
         return `    → ${n.event} (${n.to})${gate}${governance}`;
       });
