@@ -45,7 +45,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const currentBlobs = new Map<string, Record<string, string>>();
   for (const source of sources) {
     const plan = [...workspace.plans.values()].find((p) => source.path.startsWith(`${p.dir}/`));
-    if (!plan || source.kind !== 'file') continue;
+    if (!plan || source.kind !== 'file' || source.contentSkipped) continue;
     const blobs = currentBlobs.get(plan.id) ?? {};
     blobs[source.path] = gitBlobId(source.bytes);
     currentBlobs.set(plan.id, blobs);

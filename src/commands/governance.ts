@@ -33,7 +33,7 @@ export async function governanceView(repo: OpenedRepo, sources: readonly SourceF
   const prefix = `${repo.config.plans_dir.replace(/\/+$/, '')}/`;
   for (const source of sources) {
     if (source.kind !== 'file' || !source.path.startsWith(prefix)) continue;
-    fileSizes.set(source.path, source.bytes.byteLength);
+    fileSizes.set(source.path, source.size ?? source.bytes.byteLength);
     const plan = source.path.slice(prefix.length).split('/')[0]!;
     planFiles.set(plan, [...(planFiles.get(plan) ?? []), source]);
   }
@@ -51,7 +51,8 @@ export async function governanceView(repo: OpenedRepo, sources: readonly SourceF
         } catch {
           text = '';
         }
-        const digest = planContentDigest((planFiles.get(plan) ?? []).map((s) => ({ path: s.path, bytes: s.bytes })));
+        // the digest covers every file of the plan, attachments included, so read those now
+        const digest = planContentDigest((planFiles.get(plan) ?? []).map((s) => ({ path: s.path, bytes: s.contentSkipped ? readFileSync(join(repo.root, s.path)) : s.bytes })));
         tally = tallyApprovals(text, plan, digest, trust, now);
         tallies.set(plan, tally);
       }

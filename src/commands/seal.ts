@@ -6,6 +6,7 @@ import { PlanError, RepoError, UsageError } from '../core/errors.js';
 import { allowedFrom } from '../core/lifecycle.js';
 import { HANDOFFS_DIR, MANIFEST_FILE, SIGNATURES_FILE, SIGNATURES_HEADER, manifestDir, pae, serializeManifest, serializeSignature, sha256, type Manifest } from '../core/seal.js';
 import { keyUsable, TRUST_DIR, type TrustedKey } from '../core/trust.js';
+import { artifactKind } from '../core/workspace.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sha256OfBlobs, treeEntries, treeId } from '../io/blobs.js';
 import { crashPoint } from '../io/crash.js';
@@ -92,7 +93,7 @@ export async function seal(options: SealOptions): Promise<SealResult> {
     if (link) return refuse(`${link.path} is a ${link.mode === '120000' ? 'symbolic link' : link.type}; a handoff seals regular files only`);
     const lastGate = lastGateBlobs((await store.readEvents(options.plan)).events);
     if (lastGate) {
-      const now = Object.fromEntries(entries.map((e) => [e.path, e.object]));
+      const now = Object.fromEntries(entries.filter((e) => artifactKind(e.path) !== 'other').map((e) => [e.path, e.object]));
       const changed = [...new Set([...Object.keys(lastGate), ...Object.keys(now)])].filter((p) => lastGate[p] !== now[p]).sort();
       if (changed.length > 0) return refuse(`${changed.join(', ')} changed after the last gate passed; move the plan back (validation_failed) and through validate_complete again`);
     }

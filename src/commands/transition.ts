@@ -139,7 +139,8 @@ export async function evaluateGate(repo: OpenedRepo, gateName: string, plan: str
   const precomputed: Map<number, Finding[]> = await runCommandValidators(repo, gate, plan, workspace);
   const report = runGate(gate, context, precomputed);
   const blobs: Record<string, string> = {};
-  for (const source of sources) if (inScope(source.path) && source.kind === 'file') blobs[source.path] = gitBlobId(source.bytes);
+  // the files the gate read: parsed artifacts (attachments are sealed, but no validator reads them)
+  for (const source of sources) if (inScope(source.path) && source.kind === 'file' && !source.contentSkipped) blobs[source.path] = gitBlobId(source.bytes);
   return { report, blobs };
 }
 

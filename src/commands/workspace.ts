@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { taskIdRegex } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { GovernanceView, ValidationContext } from '../core/validators/types.js';
-import { BACKLOG_FILE, addBacklogSummary, buildWorkspace, planOfPath, readArtifact, summarizeBacklog, type BacklogSummary, type SourceFile, type Workspace } from '../core/workspace.js';
+import { BACKLOG_FILE, addBacklogSummary, buildWorkspace, decodeSummary, encodeSummary, planOfPath, readArtifact, summarizeBacklog, type BacklogSummary, type SourceFile, type Workspace } from '../core/workspace.js';
 import { BlobCache } from '../io/cache.js';
 import { listIndex, readBlobs } from '../io/git.js';
 import { loadGovernance, loadRulebookFile, RULEBOOK_FILES, type RulebookName } from '../io/rulebook.js';
@@ -28,22 +28,24 @@ export async function worktreeWorkspace(repo: OpenedRepo): Promise<{ workspace: 
 export async function stagedWorkspace(repo: OpenedRepo, staged: readonly string[]): Promise<{ workspace: Workspace; filesChecked?: number; sources: SourceFile[] }> {
   const { root, config } = repo;
   const taskIdPattern = taskIdRegex(config);
-  const empty: Workspace = { plans: new Map(), tasks: new Map(), files: new Set() };
+  const empty: Workspace = { plans: new Map(), tasks: new Map(), duplicates: new Map(), files: new Set() };
   if (staged.length === 0) return { workspace: empty, filesChecked: 0, sources: [] };
   const entries = await listIndex(root, [config.plans_dir]);
   const stagedPlans = new Set(staged.map((p) => planOfPath(config.plans_dir, p)?.plan));
   const whole = entries.filter((e) => stagedPlans.has(planOfPath(config.plans_dir, e.path)?.plan) && e.mode !== '160000');
   const backlogs = entries.filter((e) => !stagedPlans.has(planOfPath(config.plans_dir, e.path)?.plan) && planOfPath(config.plans_dir, e.path)?.name === BACKLOG_FILE && e.mode === '100644');
-  const cache = await BlobCache.open<BacklogSummary>(root, 'backlog-summaries', 1);
+  const cache = await BlobCache.open<string>(root, 'backlog-summaries', 2);
   const misses = backlogs.filter((e) => !cache.get(e.blob));
   const blobs = await readBlobs(root, [...whole.filter((e) => e.mode !== '120000').map((e) => e.blob), ...misses.map((e) => e.blob)]);
   const sources: SourceFile[] = whole.map((e) => (e.mode === '120000' ? { path: e.path, bytes: new Uint8Array(), kind: 'symlink' } : { path: e.path, bytes: blobs.get(e.blob)!, kind: 'file' }));
   const workspace = buildWorkspace(sources, entries.map((e) => e.path), config, taskIdPattern);
   for (const entry of backlogs) {
-    let summary = cache.get(entry.blob);
-    if (!summary) {
+    const cached = cache.get(entry.blob);
+    let summary: BacklogSummary;
+    if (cached !== undefined) summary = decodeSummary(cached);
+    else {
       summary = summarizeBacklog(readArtifact({ path: entry.path, bytes: blobs.get(entry.blob)!, kind: 'file' }, BACKLOG_FILE, config, taskIdPattern));
-      cache.set(entry.blob, summary);
+      cache.set(entry.blob, encodeSummary(summary));
     }
     addBacklogSummary(workspace, planOfPath(config.plans_dir, entry.path)!.plan, entry.path, config, summary);
   }
@@ -85,6 +87,7 @@ export function gitBlobId(bytes: Uint8Array): string {
 
 /** The calendar date (YYYY-MM-DD) at `now` in a time zone. */
 export function dateIn(timeZone: string, now: Date): string {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return now.toISOString().slice(0, 10); // spares loading ICU's zone data
   try {
     return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   } catch {

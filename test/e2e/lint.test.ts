@@ -535,7 +535,7 @@ describe('plan new', () => {
     commitAll(dir, 'root');
   });
 
-  it('plan new demo --title T --tag criticality=0 creates three files that lint clean', () => {
+  it('plan new demo --title T --tag criticality=0 creates three files; only governance (critical_zero) has something to say', () => {
     const r = runPlan(dir, ['new', 'demo', '--title', 'T', '--tag', 'criticality=0']);
     expectNoCrash(r);
     expect(r.code, r.stderr).toBe(0);
@@ -543,8 +543,9 @@ describe('plan new', () => {
     expect(readText(dir, 'plans/demo/plan.yaml')).toMatch(/criticality: 0/);
     expect(readText(dir, 'plans/demo/plan.yaml')).toMatch(/title: "T"/);
     const { code, report } = lintJson(dir);
-    expect(code, summary(report)).toBe(0);
-    expect(report.findings).toEqual([]);
+    expect(code, summary(report)).toBe(1);
+    // a critical plan needs approvals, a review board, an emergency contact and a rollback plan
+    expect(new Set(report.findings.map((f) => f.rule))).toEqual(new Set(['governance/critical_zero']));
     expect(report.summary.files).toBe(3);
   });
 

@@ -41,6 +41,8 @@ export function parseYaml(file: string, text: string, lines: LineIndex, limits: 
   // Findings are located on the concrete syntax tree, ~5x cheaper than composing a Document.
   const locate = (path: readonly PathSegment[], part: 'key' | 'value' = 'value'): Position => {
     if (document) return locateInDocument(document, lines, path, part);
+    const top = path.length === 1 ? topLevelKey(text, String(path[0]), part) : undefined;
+    if (top !== undefined) return lines.position(top);
     cst ??= firstDocument(text);
     const offset = cst ? locateInCst(cst, path, part) : undefined;
     return offset === undefined ? locateInDocument(getDocument(), lines, path, part) : lines.position(offset);
@@ -197,4 +199,14 @@ function scalarText(token: CST.Token): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A top-level block key found by its line (`key:` at column 1): no parser needed for the most common lookups. */
+function topLevelKey(text: string, key: string, part: 'key' | 'value'): number | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return undefined;
+  const match = new RegExp(`^${key}[ \t]*:(?:[ \t]+(?=[^\s#]))?`, 'm').exec(text);
+  if (!match) return undefined;
+  if (part === 'key') return match.index;
+  const after = match.index + match[0].length;
+  return /[^\s#]/.test(text[after] ?? '') ? after : undefined;
 }

@@ -26,7 +26,7 @@ export const parityValidator: Validator = {
       const backlogAt = { file: backlog?.path ?? `${plan.dir}/${BACKLOG_FILE}`, ...(backlog?.data?.value !== undefined ? backlog.data.locate(['tasks'], 'key') : {}) };
       for (const id of handoff.taskIds) {
         if (present.has(id)) continue;
-        const elsewhere = context.workspace.tasks.get(id)?.[0]?.plan;
+        const elsewhere = context.workspace.tasks.get(id)?.plan;
         const moved = elsewhere !== undefined && elsewhere !== plan.id ? ` (it is now in plan ${elsewhere})` : '';
         findings.push({
           rule: 'parity/task-removed',

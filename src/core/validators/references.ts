@@ -37,8 +37,8 @@ export const referencesValidator: Validator = {
 function duplicateTasks(context: ValidationContext, plan: Plan, findings: Finding[]): void {
   for (const task of plan.tasks) {
     if (!context.inScope(task.file)) continue;
-    const same = context.workspace.tasks.get(task.id)!;
-    if (same.length < 2) continue;
+    const same = context.workspace.duplicates.get(task.id);
+    if (!same) continue;
     const others = same.filter((t) => t !== task).map((t) => `${t.file} (tasks[${t.index}])`);
     findings.push({ rule: 'ref/duplicate-task', severity: 'error', message: `task id "${task.id}" is also defined in ${others.join(', ')}`, file: task.file, ...locateTask(context.workspace, task, ['id']), plan: plan.id, task: task.id });
   }

@@ -57,7 +57,7 @@ export const timelineCheckerValidator: Validator = {
 
         if (start !== undefined) {
           task.dependencies.forEach((depId) => {
-            const dep = context.workspace.tasks.get(depId)?.[0];
+            const dep = context.workspace.tasks.get(depId);
             // A dropped dependency will never be delivered, so its date constrains nothing.
             if (!dep || dep === task || dep.fields['status'] === 'dropped') return;
             const depDue = dayNumber(dep.fields['due']);
