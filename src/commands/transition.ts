@@ -180,8 +180,10 @@ export function assertKnownPlan(repo: OpenedRepo, plan: string, inState: boolean
 
 /** "Name <email>" of the git user, the seed's triggered_by. */
 export async function gitActor(root: string): Promise<string> {
-  const read = async (key: string): Promise<string> => (await git(root, ['config', '--get', key], { okCodes: [1] })).stdout.toString('utf8').trim();
-  const [name, email] = await Promise.all([read('user.name'), read('user.email')]);
+  const { stdout } = await git(root, ['config', '--get-regexp', '^user\\.(name|email)$'], { okCodes: [1] });
+  const values = new Map(stdout.toString('utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)]));
+  const name = values.get('user.name') ?? '';
+  const email = values.get('user.email') ?? '';
   if (name || email) return email ? `${name || email} <${email}>` : name;
   return process.env['USER'] ?? 'unknown';
 }
