@@ -83,13 +83,15 @@ plan(['lint']);
 plan(['transition', 'seed-backend', 'validate_complete', '--commit']);
 console.log(execFileSync('git', ['log', '-1', '--format=%s%n%(trailers)'], { cwd: repo, encoding: 'utf8' }).trimEnd());
 
-step('Two signers: keys for a planning lead and a technical reviewer (private keys stay outside the repository)');
+step('Signers: keys for a planning lead, a technical reviewer and a review board (private keys stay outside the repository)');
 const keys = mkdtempSync(join(tmpdir(), 'plan-demo-keys-'));
 process.env.PLAN_KEY_PASSPHRASE = 'demo passphrase, not a secret';
 plan(['keygen', '--id', 'alice', '--role', 'planning_lead', '--owner', 'alice@example.com', '--out', keys, '--bits', '2048']);
 plan(['keygen', '--id', 'bob', '--role', 'technical_reviewer', '--owner', 'bob@example.com', '--out', keys, '--bits', '2048']);
+// Every signer is trusted before the first seal: a handoff is bound to the trust store it was sealed under.
+plan(['keygen', '--id', 'carol', '--role', 'review_board', '--owner', 'carol@example.com', '--out', keys, '--bits', '2048']);
 sh('git', ['add', '.plan/keys']);
-sh('git', ['commit', '-q', '-m', 'Trust alice and bob']);
+sh('git', ['commit', '-q', '-m', 'Trust alice, bob and carol']);
 
 step('Seal the handoff (package_artifacts → PACKAGED); one signature is not enough to begin execution');
 plan(['seal', 'seed-backend', '--key', join(keys, 'alice.key.pem'), '--commit']);
@@ -105,7 +107,21 @@ console.log('$ bash verify-with-openssl.sh   # the README\'s commands, no plan i
 process.stdout.write(execFileSync('bash', ['-c', openssl], { cwd: repo, encoding: 'utf8' }));
 plan(['transition', 'seed-backend', 'begin_execution', '--commit']);
 
+step('Governance: a critical plan (criticality 0) needs three approvals, a review board, a contact and a rollback plan');
+plan(['new', 'payments', '--title', 'Payments provider switch', '--tag', 'criticality=0']);
+sh('git', ['add', '-A']);
+sh('git', ['commit', '-q', '-m', 'Plan the payments switch']);
+plan(['transition', 'payments', 'validate_complete'], 1);
+const paymentsPlan = join(repo, 'plans', 'payments', 'plan.yaml');
+writeFileSync(paymentsPlan, readFileSync(paymentsPlan, 'utf8').replace(/^title: .*$/m, (line) => `${line}\nemergency_contact: "payments-oncall@example.com"\nrollback_plan: ROLLBACK.md`));
+writeFileSync(join(repo, 'plans', 'payments', 'ROLLBACK.md'), '# Rollback\n\nSwitch the provider flag back and redeploy the previous release tag.\n');
+console.log('(plan.yaml now names an emergency_contact and rollback_plan: ROLLBACK.md)');
+for (const who of ['alice', 'bob', 'carol']) plan(['approve', 'payments', '--key', join(keys, `${who}.key.pem`)]);
+plan(['lint', 'plans/payments']);
+plan(['transition', 'payments', 'validate_complete', '--commit']);
+
 step('What happened, as events a message broker could take, and a consistency check');
+plan(['verify', '--all', '--history']);
 plan(['events', '--plan', 'seed-backend']);
 plan(['status', 'seed-backend']);
 plan(['doctor']);
