@@ -52,7 +52,7 @@ export async function withLock<T>(path: string, display: string, command: string
         // Unreadable: either being written this instant, or garbage. Only garbage that has sat
         // there a while is stale; a fresh file belongs to someone mid-way through taking the lock.
         const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
-        if (age < STALE_GARBAGE_MS) throw new RepoError(`${display} is being taken by another plan process; try again`);
+        if (age < STALE_GARBAGE_MS) throw new RepoError(`${display} is held by another plan process that is taking it right now; try again`);
       }
       await rm(path, { force: true }); // stale: its owner is dead
     }

@@ -99,9 +99,11 @@ describe('schemas/', () => {
         'kpis',
         'lifecycle',
         'plan',
+        'policy_test',
         'sealing',
         'state',
         'team_capacity',
+        'trust_store',
         'waivers',
       ].map((n) => `${n}.schema.json`),
     );
