@@ -89,11 +89,20 @@ function planFolderOf(plansDir: string, path: string): string | undefined {
   return rest !== '' && !rest.includes('/') ? rest : undefined;
 }
 
+const matchers = new Map<string, (path: string) => boolean>();
+
+/** Compiled once per pattern: picomatch builds a regex on every isMatch call. */
+function matcher(pattern: string): (path: string) => boolean {
+  let match = matchers.get(pattern);
+  if (!match) matchers.set(pattern, (match = picomatch(pattern, { dot: true })));
+  return match;
+}
+
 /** Reads one file into an artifact: decoded, parsed by its kind, nothing validated yet. */
 export function readArtifact(source: SourceFile, name: string, config: PlanConfig, taskIdPattern: RegExp): Artifact {
   const kind = artifactKind(source.path);
   const artifact: Artifact = { path: source.path, name, kind, findings: [] };
-  const schema = config.artifacts.find((m) => picomatch.isMatch(name, m.pattern, { dot: true }))?.schema;
+  const schema = config.artifacts.find((m) => matcher(m.pattern)(name))?.schema;
   if (schema) artifact.schema = schema;
   if (source.kind === 'symlink') {
     artifact.findings.push({ rule: 'file/symlink', severity: 'error', message: 'planning artifacts must be regular files, not symbolic links (a link can point outside the repository)', file: source.path });

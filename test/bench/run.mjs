@@ -38,6 +38,8 @@ const REPOS = {
   states: { plans: 1000, tasksPerPlan: 100, seed: 1, seedErrors: false, lifecycle: true },
   // One plan of 10,000 tasks (the seed's §8.2 "gate validation of a 10,000-task plan < 1 s").
   tasks10k: { plans: 1, tasksPerPlan: 10000, seed: 1, seedErrors: false },
+  // 1,000 small plans with their lifecycle state, for the governance row (issue 5: the default rulebook over 1,000 plans).
+  governance: { plans: 1000, tasksPerPlan: 1, seed: 3, seedErrors: false, lifecycle: true },
   // plans/big/: 1,000 files, ~100 MB, keys in .bench/seal.keys/, the plan in READY_FOR_HANDOFF (prepareSealRepo).
   seal: { kind: 'seal', plan: 'big', files: 1000, fileBytes: 100 * 1024, seed: 1, keyBits: 2048, prepareVersion: 2 },
 };
@@ -456,6 +458,17 @@ const ROWS = [
   },
   ...lifecycleRows(),
   ...sealRows(),
+  {
+    name: 'governance 1000 plans',
+    speed: 'slow',
+    work: () => `plan policy simulate --rulebook rulebook --json: the default governance rules over ${ensureRepo('governance').plans} plans and each pending transition, twice (in force and candidate)`,
+    plan: {
+      cmd: () => ({ file: NODE, args: [PLAN, 'policy', 'simulate', '--rulebook', join(ROOT, 'rulebook'), '--json'], cwd: ensureRepo('governance').dir }),
+      check: (r) => checkExit0(r, (out) => { try { const j = JSON.parse(out); return j.plansChecked === ensureRepo('governance').plans && Array.isArray(j.changes); } catch { return false; } }, 'policy simulate --json'),
+    },
+    baseline: coldStart(),
+    budget: { maxMs: 500, text: '< 500 ms' },
+  },
 ];
 
 /** Cold start of the measured CLI: what "above cold start" is measured from. */
