@@ -8,6 +8,9 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 
 const root = new URL('..', import.meta.url);
+// `--test-hooks` keeps the fault-injection points (PLAN_TEST_CRASH_AT) that the crash tests use;
+// the default build, which `npm pack` ships, compiles them out.
+const testHooks = process.argv.includes('--test-hooks');
 // Build beside dist/ and swap it in, so a test run using dist/ never sees it half-written.
 const staging = new URL('dist.new/', root);
 await rm(staging, { recursive: true, force: true });
@@ -31,6 +34,7 @@ await build({
   logLevel: 'warning',
   // CommonJS dependencies inlined into an ESM bundle still call require() for node builtins.
   alias: { 'plan:validators': './.build/validators.mjs' },
+  define: { PLAN_TEST_HOOKS: testHooks ? 'true' : 'false' },
   banner: { js: "import { createRequire as __planCreateRequire } from 'node:module'; const require = __planCreateRequire(import.meta.url);" },
 });
 await rm(new URL('dist.old/', root), { recursive: true, force: true });

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { approvalsPath, envelopeLine, planContentDigest } from '../core/approvals.js';
 import { UsageError } from '../core/errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/crash.js';
 import { git } from '../io/git.js';
 import { PlanStore } from '../io/store.js';
@@ -36,33 +34,33 @@ export async function approve(options: ApproveOptions): Promise<ApproveResult> {
   const repo = await openRepo(options);
   const key = await signingKey(options.cwd, options.key, `approving ${options.plan}`);
   const now = options.now ?? new Date();
+  // No plan lock: the only write is one O_APPEND of one whole line, which concurrent approvers
+  // cannot interleave, and approvers should not queue behind a transition.
   const store = new PlanStore(repo.root);
-  return store.locked(`plan approve ${options.plan}`, async () => {
-    assertKnownPlan(repo, options.plan, (await store.readState()).has(options.plan));
-    const signer = trustedSigner((await loadTrustStore(repo.root)).keys, key, now);
-    if (options.role && options.role !== signer.role) throw new UsageError(`key ${signer.id} has the role ${signer.role} in the trust store, not ${options.role}; roles come only from the trust store`);
-    const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${options.plan}`;
-    const { sources } = await worktreeSources(repo.root, dir, Number.MAX_SAFE_INTEGER, true);
-    const digest = planContentDigest(sources.filter((s) => s.kind === 'file').map((s) => ({ path: s.path, bytes: s.bytes })));
-    const line = envelopeLine({ plan: options.plan, role: signer.role, approved_at: isoSeconds(now), content_sha256: digest }, key.keyId, (data) => key.sign(data));
-    const file = approvalsPath(options.plan);
-    const full = join(repo.root, file);
-    if (!existsSync(full)) await writeFileAtomic(full, '');
-    // One append of one whole line with O_APPEND, then fsync: concurrent approvers cannot interleave bytes.
-    const handle = await open(full, 'a');
-    try {
-      crashPoint('before-approval');
-      await handle.appendFile(line);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const result: ApproveResult = { plan: options.plan, approver: { id: signer.id, role: signer.role, keyid: key.keyId }, contentSha256: digest, file };
-    if (options.commit) {
-      await git(repo.root, ['add', '--', file]);
-      await git(repo.root, ['commit', '--quiet', '--no-verify', '-m', `plan: ${signer.id} (${signer.role}) approves ${options.plan}`, '-m', `Plan-Id: ${options.plan}\nPlan-Approval: ${signer.role}`, '--', file]);
-      result.commit = (await git(repo.root, ['rev-parse', 'HEAD'])).stdout.toString().trim();
-    }
-    return result;
-  });
+  assertKnownPlan(repo, options.plan, (await store.readState()).has(options.plan));
+  const signer = trustedSigner((await loadTrustStore(repo.root)).keys, key, now);
+  if (options.role && options.role !== signer.role) throw new UsageError(`key ${signer.id} has the role ${signer.role} in the trust store, not ${options.role}; roles come only from the trust store`);
+  const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${options.plan}`;
+  const { sources } = await worktreeSources(repo.root, dir, Number.MAX_SAFE_INTEGER, true);
+  const digest = planContentDigest(sources.filter((s) => s.kind === 'file').map((s) => ({ path: s.path, bytes: s.bytes })));
+  const line = envelopeLine({ plan: options.plan, role: signer.role, approved_at: isoSeconds(now), content_sha256: digest }, key.keyId, (data) => key.sign(data));
+  const file = approvalsPath(options.plan);
+  const full = join(repo.root, file);
+  await mkdir(dirname(full), { recursive: true });
+  // One append of one whole line with O_APPEND, then fsync: concurrent approvers cannot interleave bytes.
+  const handle = await open(full, 'a');
+  try {
+    crashPoint('before-approval');
+    await handle.appendFile(line);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  const result: ApproveResult = { plan: options.plan, approver: { id: signer.id, role: signer.role, keyid: key.keyId }, contentSha256: digest, file };
+  if (options.commit) {
+    await git(repo.root, ['add', '--', file]);
+    await git(repo.root, ['commit', '--quiet', '--no-verify', '-m', `plan: ${signer.id} (${signer.role}) approves ${options.plan}`, '-m', `Plan-Id: ${options.plan}\nPlan-Approval: ${signer.role}`, '--', file]);
+    result.commit = (await git(repo.root, ['rev-parse', 'HEAD'])).stdout.toString().trim();
+  }
+  return result;
 }

@@ -25,7 +25,7 @@ export function loadGovernanceRules(repo: OpenedRepo): { governance: Governance;
  * Everything the governance validator reads, with approvals tallied lazily (only for plans a
  * rule applies to) and the signatures of event-log commits read with one `git log`.
  */
-export async function governanceView(repo: OpenedRepo, sources: readonly SourceFile[], now: Date): Promise<GovernanceView> {
+export async function governanceView(repo: OpenedRepo, sources: readonly SourceFile[], now: Date, options: { readAuditTrail?: boolean } = {}): Promise<GovernanceView> {
   const rules = loadGovernanceRules(repo);
   const trust = await loadTrustStore(repo.root);
   const planFiles = new Map<string, SourceFile[]>();
@@ -37,7 +37,8 @@ export async function governanceView(repo: OpenedRepo, sources: readonly SourceF
     const plan = source.path.slice(prefix.length).split('/')[0]!;
     planFiles.set(plan, [...(planFiles.get(plan) ?? []), source]);
   }
-  const unsigned = rules.governance.rules.some((r) => r.requirements.some((q) => q.name === 'audit_trail' && q.value === 'enhanced')) ? await unsignedEventCommits(repo.root) : new Map<string, string[]>();
+  const needsAudit = options.readAuditTrail || rules.governance.rules.some((r) => r.requirements.some((q) => q.name === 'audit_trail' && q.value === 'enhanced'));
+  const unsigned = needsAudit ? await unsignedEventCommits(repo.root) : new Map<string, string[]>();
   const tallies = new Map<string, ApprovalTally>();
   return {
     ...rules,

@@ -47,7 +47,8 @@ export async function simulatePolicy(options: SimulateOptions): Promise<Simulate
   const lifecycle = loadLifecycle(repo.root, repo.config);
   const state = await new PlanStore(repo.root).readState();
   const { workspace, sources } = await worktreeWorkspace(repo);
-  const current = await governanceView(repo, sources, now);
+  // the candidate may ask for the audit trail when the rulebook in force does not
+  const current = await governanceView(repo, sources, now, { readAuditTrail: true });
   const inForce = loadGovernanceRules(repo);
   const candidateRules = loadCandidate(dir, relative(options.cwd, dir) || '.', inForce);
   const candidate: GovernanceView = { ...current, ...candidateRules };

@@ -45,10 +45,18 @@ export function compileCondition(env: Environment, expression: string, rule: str
   const checked = parsed.check();
   if (!checked.valid) fail(checked.error);
   if (checked.type !== 'bool') fail(new Error(`it yields ${checked.type}, not bool`));
-  return (input) => parsed(input) === true;
+  return (input) => {
+    try {
+      return parsed(input) === true;
+    } catch (error) {
+      // dyn() lets a condition past the type checker that then fails on real input: still the rulebook's fault
+      const reason = String((error as Error).message ?? error).split('\n')[0];
+      throw new ConfigError(`rule ${rule}: condition "${expression}" failed on plan ${input.plan.id}: ${reason}`, { file });
+    }
+  };
 }
 
-/** A tag value as CEL sees it: integers become BigInt (CEL int). */
-export function celValue(value: unknown): unknown {
-  return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
+/** A tag value as CEL sees it: a whole number of an int tag becomes BigInt (CEL int); a double tag keeps its numbers. */
+export function celValue(value: unknown, tag: GovernanceTag): unknown {
+  return typeof value === 'number' && Number.isInteger(value) && celType(tag.values) === 'int' ? BigInt(value) : value;
 }

@@ -62,12 +62,12 @@ export function effectiveTags(meta: Record<string, unknown> | undefined, tags: r
   for (const tag of tags) {
     const raw = given[tag.name];
     if (raw === undefined) {
-      if (tag.default !== undefined) values[tag.name] = celValue(tag.default);
+      if (tag.default !== undefined) values[tag.name] = celValue(tag.default, tag);
       continue;
     }
     const allowed = tag.values.find((v) => String(v) === String(raw));
     if (allowed === undefined) invalid.push(`${tag.name}=${JSON.stringify(raw)}`);
-    else values[tag.name] = celValue(allowed);
+    else values[tag.name] = celValue(allowed, tag);
   }
   return { values, invalid };
 }
@@ -109,7 +109,7 @@ export function evaluatePlan(governance: Governance, context: RequirementContext
   for (const rule of relevant) {
     if (!rule.matches({ tags: values, plan })) continue;
     verdict.applies.push(rule.name);
-    const waiver = waivers.find((w) => w.rule === rule.name && w.plan === context.plan);
+    const waiver = waivers.find((w) => waives(w, `governance/${rule.name}`) && w.plan === context.plan);
     const live = waiver && waiver.expires >= context.today ? waiver : undefined;
     if (waiver && !live) verdict.expiredWaivers.push(waiver);
     for (const requirement of rule.requirements) {
@@ -125,4 +125,9 @@ export function evaluatePlan(governance: Governance, context: RequirementContext
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
+}
+
+/** Whether a waiver names this rule id: exactly, as its group (`deps` for deps/cycle), or by a governance rule's bare name. */
+export function waives(waiver: Waiver, ruleId: string): boolean {
+  return waiver.rule === ruleId || ruleId.startsWith(`${waiver.rule}/`) || (ruleId.startsWith('governance/') && waiver.rule === ruleId.slice('governance/'.length));
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import { compareFindings, type Finding } from './finding.js';
+import { waives } from './governance.js';
 import { applySuppressions, findSuppressions, type Suppression } from './suppress.js';
 import { VALIDATORS } from './validators/index.js';
 import type { ValidationContext } from './validators/types.js';
@@ -50,6 +51,7 @@ export function lintWorkspace(context: ValidationContext, runs: readonly Validat
     if (setting === 'off') return [];
     return setting ? [{ ...f, severity: setting }] : [f];
   });
+  findings = applyWaivers(findings, context);
   const kept = applySuppressions(findings, suppressions) as SourcedFinding[];
   for (const f of kept) f.source ??= READ_SOURCE;
   return kept.sort(compareFindings);
@@ -59,4 +61,22 @@ function validatorFor(type: string) {
   const validator = VALIDATORS.get(type);
   if (!validator) throw new ConfigError(`validator type "${type}" is not available in this version of plan (known: ${[...VALIDATORS.keys()].join(', ')})`);
   return validator;
+}
+
+/**
+ * rulebook/waivers.yaml entries for ordinary rules (deps/cycle for one plan, say): a live waiver
+ * turns the plan's findings of that rule into warnings that say who waived them until when; an
+ * expired one leaves them as they are and says so. Governance rules apply their own waivers.
+ */
+function applyWaivers(findings: SourcedFinding[], context: ValidationContext): SourcedFinding[] {
+  const waivers = context.governance?.waivers ?? [];
+  if (waivers.length === 0) return findings;
+  const today = context.today ?? '0000-00-00';
+  return findings.map((f) => {
+    if (!f.plan || f.rule.startsWith('governance/') || f.severity === 'info') return f;
+    const waiver = waivers.find((w) => w.plan === f.plan && waives(w, f.rule));
+    if (!waiver) return f;
+    if (waiver.expires < today) return { ...f, message: `${f.message} [waiver by ${waiver.approver} expired on ${waiver.expires}]` };
+    return { ...f, severity: 'warning', message: `${f.message} [waived until ${waiver.expires} by ${waiver.approver}: ${waiver.reason}]` };
+  });
 }
