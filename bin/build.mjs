@@ -37,6 +37,7 @@ await build({
   define: { PLAN_TEST_HOOKS: testHooks ? 'true' : 'false' },
   banner: { js: "import { createRequire as __planCreateRequire } from 'node:module'; const require = __planCreateRequire(import.meta.url);" },
 });
+if (process.argv.includes('--types')) await emitDeclarations(new URL('dist.new/types/', root));
 await rm(new URL('dist.old/', root), { recursive: true, force: true });
 await rename(new URL('dist/', root), new URL('dist.old/', root)).catch(() => undefined);
 await rename(staging, new URL('dist/', root));
@@ -67,4 +68,16 @@ async function precompileSchemas() {
   const table = `export const validators = { ${names.map((n) => `${JSON.stringify(n)}: ${n}`).join(', ')} };`;
   await mkdir(new URL('.build/', root), { recursive: true });
   await writeFile(new URL('.build/validators.mjs', root), `${header}\n${code}\n${table}\n`);
+}
+
+/** Type declarations of the programmatic API (src/index.ts and what it exports), for `npm pack`. */
+async function emitDeclarations(outDir) {
+  const { default: ts } = await import('typescript');
+  const configPath = new URL('tsconfig.json', root).pathname;
+  const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+  const options = { ...config.options, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: outDir.pathname, rootDir: new URL('src/', root).pathname };
+  const program = ts.createProgram([new URL('src/index.ts', root).pathname, ...config.fileNames.filter((f) => f.endsWith('.d.ts'))], options);
+  const result = program.emit();
+  const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root.pathname, getNewLine: () => '\n' }));
 }
