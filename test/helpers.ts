@@ -86,3 +86,38 @@ export function commitAll(cwd: string, message = 'test commit'): void {
   git(cwd, 'add', '-A');
   git(cwd, 'commit', '-q', '--no-verify', '-m', message);
 }
+
+/** Temp folders made by one test file, all removed by cleanup(). */
+export function tempDirTracker(): { tempDir(prefix: string): string; track(dir: string): string; cleanup(): void } {
+  const made: string[] = [];
+  return {
+    track(dir) {
+      made.push(dir);
+      return dir;
+    },
+    tempDir(prefix) {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      made.push(dir);
+      return dir;
+    },
+    cleanup() {
+      for (const dir of made.splice(0)) removeRepo(dir);
+    },
+  };
+}
+
+/** `plan` runners with a fixed environment (a test passphrase, say): plan() returns, planOk() must succeed. */
+export function planRunner(baseEnv: Record<string, string>): {
+  plan(cwd: string, args: readonly string[], env?: Record<string, string>): RunResult;
+  planOk(cwd: string, args: readonly string[], env?: Record<string, string>): RunResult;
+} {
+  const plan = (cwd: string, args: readonly string[], env: Record<string, string> = {}) => runPlan(cwd, args, { env: { ...baseEnv, ...env } });
+  return {
+    plan,
+    planOk(cwd, args, env = {}) {
+      const r = plan(cwd, args, env);
+      if (r.code !== 0) throw new Error(`plan ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      return r;
+    },
+  };
+}

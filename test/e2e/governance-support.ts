@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commitAll, PLAN_BIN, removeRepo, runPlan, tempRepo, writeFiles, type RunResult } from '../helpers.js';
+import { commitAll, PLAN_BIN, removeRepo, runPlan, tempRepo, writeFiles, type RunResult, tempDirTracker, planRunner } from '../helpers.js';
 
 export const PASSPHRASE = 'governance test passphrase';
 const ENV = { PLAN_KEY_PASSPHRASE: PASSPHRASE, PLAN_SIGNING_KEY: '', NO_COLOR: '1', FORCE_COLOR: '0', GITHUB_ACTIONS: '' };
@@ -18,29 +18,12 @@ const ENV = { PLAN_KEY_PASSPHRASE: PASSPHRASE, PLAN_SIGNING_KEY: '', NO_COLOR: '
 export const KEY_ROLES = { alice: 'planning_lead', bob: 'technical_reviewer', carol: 'review_board', dave: 'planning_lead' } as const;
 export type KeyName = keyof typeof KEY_ROLES | 'mallory';
 
-const made: string[] = [];
+const dirs = tempDirTracker();
+export const tempDir = dirs.tempDir;
+export const cleanup = dirs.cleanup;
 
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export function cleanup(): void {
-  for (const dir of made.splice(0)) removeRepo(dir);
-}
-
-/** `plan <args>` in `cwd` with the test passphrase. */
-export function plan(cwd: string, args: readonly string[], env: Record<string, string> = {}): RunResult {
-  return runPlan(cwd, args, { env: { ...ENV, ...env } });
-}
-
-/** `plan <args>` that must succeed. */
-export function planOk(cwd: string, args: readonly string[], env: Record<string, string> = {}): RunResult {
-  const r = plan(cwd, args, env);
-  if (r.code !== 0) throw new Error(`plan ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
+/** `plan <args>` with the test passphrase (override with env); planOk() must succeed. */
+export const { plan, planOk } = planRunner(ENV);
 
 /** stdout and stderr together, for "the message names X" checks. */
 export function output(r: RunResult): string {
@@ -120,12 +103,12 @@ export function buildTemplates(): Templates {
   const keys: Keys = { dir: tempDir('plan-gov-keys-'), path: {} as Keys['path'], keyid: {} as Keys['keyid'] };
   // mallory: a key made by plan keygen, but in another repository's trust store
   const scratch = tempRepo('plan-gov-scratch-');
-  made.push(scratch);
+  dirs.track(scratch);
   planOk(scratch, ['init']);
   keygen(scratch, keys, 'mallory', 'review_board');
 
   const base = tempRepo('plan-gov-base-');
-  made.push(base);
+  dirs.track(base);
   planOk(base, ['init']);
   planOk(base, ['new', 'payments', '--tag', 'criticality=0']);
   planOk(base, ['new', 'routine']);

@@ -9,7 +9,7 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { commitAll, removeRepo, runPlan, tempRepo, writeFiles, type RunResult } from '../helpers.js';
+import { commitAll, removeRepo, runPlan, tempRepo, writeFiles, type RunResult, tempDirTracker, planRunner } from '../helpers.js';
 import { expectNoCrash } from './support.js';
 
 export const PASSPHRASE = 'correct-horse-battery-staple';
@@ -33,30 +33,12 @@ export const STORY_MAP = `# alpha - Story Map
 
 const ENV = { PLAN_KEY_PASSPHRASE: PASSPHRASE, PLAN_SIGNING_KEY: '', FORCE_COLOR: '0', GITHUB_ACTIONS: '' };
 
-/** Every temp folder made here, removed by cleanup(). */
-const made: string[] = [];
+const dirs = tempDirTracker();
+export const tempDir = dirs.tempDir;
+export const cleanup = dirs.cleanup;
 
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export function cleanup(): void {
-  for (const dir of made.splice(0)) removeRepo(dir);
-}
-
-/** `plan <args>` with the test passphrase (override with env). */
-export function plan(cwd: string, args: readonly string[], env: Record<string, string> = {}): RunResult {
-  return runPlan(cwd, args, { env: { ...ENV, ...env } });
-}
-
-/** `plan <args>` that must succeed. */
-export function planOk(cwd: string, args: readonly string[], env: Record<string, string> = {}): RunResult {
-  const r = plan(cwd, args, env);
-  if (r.code !== 0) throw new Error(`plan ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
+/** `plan <args>` with the test passphrase (override with env); planOk() must succeed. */
+export const { plan, planOk } = planRunner(ENV);
 
 /** A copy of a template repository (work tree and .git) in a fresh temp folder. */
 export function copyRepo(template: string): string {
@@ -91,7 +73,7 @@ function keygen(repo: string, keys: Keys, id: string, role: string): void {
 /** A repository with plan init, plan alpha (with STORY_MAP), and `setup` run before the first commit. */
 export function initRepo(prefix: string, setup: (dir: string) => void = () => {}): string {
   const dir = tempRepo(prefix);
-  made.push(dir);
+  dirs.track(dir);
   planOk(dir, ['init']);
   planOk(dir, ['new', 'alpha']);
   writeFiles(dir, { 'plans/alpha/story_map.md': STORY_MAP });
