@@ -25,7 +25,7 @@ export function loadGovernanceRules(repo: OpenedRepo): { governance: Governance;
  * Everything the governance validator reads, with approvals tallied lazily (only for plans a
  * rule applies to) and the signatures of event-log commits read with one `git log`.
  */
-export async function governanceView(repo: OpenedRepo, sources: readonly SourceFile[], now: Date, options: { readAuditTrail?: boolean } = {}): Promise<GovernanceView> {
+export async function governanceView(repo: OpenedRepo, sources: readonly SourceFile[], now: Date, options: { readAuditTrail?: boolean; plans?: readonly string[] } = {}): Promise<GovernanceView> {
   const rules = loadGovernanceRules(repo);
   const trust = await loadTrustStore(repo.root);
   const planFiles = new Map<string, SourceFile[]>();
@@ -38,7 +38,7 @@ export async function governanceView(repo: OpenedRepo, sources: readonly SourceF
     planFiles.set(plan, [...(planFiles.get(plan) ?? []), source]);
   }
   const needsAudit = options.readAuditTrail || rules.governance.rules.some((r) => r.requirements.some((q) => q.name === 'audit_trail' && q.value === 'enhanced'));
-  const unsigned = needsAudit ? await unsignedEventCommits(repo.root) : new Map<string, string[]>();
+  const unsigned = needsAudit ? await unsignedEventCommits(repo.root, options.plans) : new Map<string, string[]>();
   const tallies = new Map<string, ApprovalTally>();
   return {
     ...rules,
@@ -64,9 +64,11 @@ export async function governanceView(repo: OpenedRepo, sources: readonly SourceF
 }
 
 /** Commits touching each plan's event log whose signature git could not verify (%G? not G or U). */
-async function unsignedEventCommits(root: string): Promise<Map<string, string[]>> {
+async function unsignedEventCommits(root: string, plans?: readonly string[]): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>();
-  const { stdout } = await git(root, ['log', '--format=%x00%H %G?', '--name-only', '--', '.plan/events'], { okCodes: [128] });
+  // one plan's log (a transition, a staged lint) is a much shorter walk than every plan's
+  const paths = plans && plans.length <= 100 ? plans.map((p) => `.plan/events/${p}.jsonl`) : ['.plan/events'];
+  const { stdout } = await git(root, ['log', '--format=%x00%H %G?', '--name-only', '--', ...paths], { okCodes: [128] });
   for (const block of stdout.toString('utf8').split('\0').filter(Boolean)) {
     const [head, ...files] = block.trim().split('\n');
     const [commit, status] = head!.split(' ');

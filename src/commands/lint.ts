@@ -5,7 +5,7 @@ import { countFindings, type Finding } from '../core/finding.js';
 import { lintWorkspace } from '../core/lint.js';
 import { describeRule, type RuleDescription } from '../core/rules.js';
 import { LINT_VALIDATORS } from '../core/validators/index.js';
-import type { Workspace } from '../core/workspace.js';
+import { planOfPath, type Workspace } from '../core/workspace.js';
 import { stagedPaths } from '../io/git.js';
 import { prepareSchemas } from '../io/schemas.js';
 import { openRepo, type RepoOptions } from './repo.js';
@@ -41,7 +41,7 @@ export async function lint(options: LintOptions): Promise<LintResult> {
   const inScope = scope.all ? () => true : (path: string) => scope.prefixes.some((p) => path === p || path.startsWith(`${p}/`));
   const now = new Date();
   const findings = lintWorkspace(
-    validationContext(repo, workspace, inScope, now, await governanceView(repo, sources, now)),
+    validationContext(repo, workspace, inScope, now, await governanceView(repo, sources, now, options.staged ? { plans: [...new Set(sources.map((s) => planOfPath(repo.config.plans_dir, s.path)?.plan).filter((p): p is string => p !== undefined))] } : {})),
     LINT_VALIDATORS.map((type) => ({ type })),
   ).map(({ source: _source, ...finding }) => finding);
   const ruleIds = new Set(findings.map((f) => f.rule));

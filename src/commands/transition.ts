@@ -134,7 +134,7 @@ export async function evaluateGate(repo: OpenedRepo, gateName: string, plan: str
   const { workspace, sources } = loaded ?? (await worktreeWorkspace(repo));
   const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${plan}/`;
   const inScope = (path: string): boolean => path.startsWith(dir);
-  const view = gate.validators.some((v) => v.type === 'governance') ? await governanceView(repo, sources, now) : undefined;
+  const view = gate.validators.some((v) => v.type === 'governance') ? await governanceView(repo, sources, now, { plans: [plan] }) : undefined;
   const context = validationContext(repo, workspace, inScope, now, view);
   const precomputed: Map<number, Finding[]> = await runCommandValidators(repo, gate, plan, workspace);
   const report = runGate(gate, context, precomputed);
@@ -151,7 +151,7 @@ export async function governanceBlockers(repo: OpenedRepo, plan: string, event: 
   const rules = loadGovernanceRules(repo);
   if (!rules.governance.rules.some((r) => r.guards.includes(event))) return { blocking: [], loaded };
   const workspace = loaded ?? (await worktreeWorkspace(repo));
-  const view = await governanceView(repo, workspace.sources, now);
+  const view = await governanceView(repo, workspace.sources, now, { plans: [plan] });
   return { blocking: verdictFor(view, workspace.workspace, plan, event, now, repo.config.cycle.timezone).blocking, loaded: workspace };
 }
 
