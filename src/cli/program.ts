@@ -359,6 +359,31 @@ export function buildProgram(version: string, state: ProgramState): Command {
       }),
     );
 
+  program
+    .command('digest')
+    .description('a cycle digest from git history: executive metrics, KPIs against targets with trends, scope changes, charts')
+    .option('--cycle <id>', 'the cycle: a date inside it (2024-01-15; a cycle is named by its first day), current or previous (default: current)')
+    .option('--since <date>', 'start of an explicit window instead: a date (midnight in cycle.timezone) or a timestamp with a zone')
+    .option('--until <date>', 'end of that window, exclusive (default: through today)')
+    .addOption(new Option('-f, --format <format>', 'md: the digest; json: everything the template sees; openmetrics: gauges for node_exporter').choices(['md', 'json', 'openmetrics']).default('md'))
+    .option('-o, --out <file>', 'write the digest to this file, atomically, instead of stdout; {cycle} is replaced by the cycle id')
+    .addHelpText(
+      'after',
+      examples('plan digest', 'plan digest --cycle previous --out .plan/digests/{cycle}.md', 'plan digest --cycle 2024-01-15 --format json', 'plan digest --since 2024-01-01 --until 2024-02-01', 'plan digest --format openmetrics --out /var/lib/node_exporter/textfile/plan.prom') +
+        '\nCycles come from the config (cycle.length_days, cycle.anchor, cycle.timezone); windows are half-open: [start, end).\nFacts come from the first-parent history of HEAD; a shallow clone is refused.\nExit codes: 0 the digest was made (even when KPIs are missed), 2 could not run (shallow clone, bad dates, bad kpis.yaml).\n',
+    )
+    .action(
+      act((opts) => async (output, globals) => {
+        const { digest } = await import('../commands/digest.js');
+        const result = await digest({ cwd: globals.cwd, config: globals.config, cycle: opts['cycle'] as string | undefined, since: opts['since'] as string | undefined, until: opts['until'] as string | undefined, format: opts['format'] as 'md' | 'json' | 'openmetrics', out: opts['out'] as string | undefined });
+        if (result.written) {
+          const counts = ['met', 'at_risk', 'missed', 'no_data'].map((s) => `${result.context.kpis.filter((k) => k.status === s).length} ${s.replace('_', ' ')}`).join(', ');
+          output.info(`wrote ${result.written}: cycle ${result.context.cycle.id}, KPIs ${counts}`);
+        } else output.result(result.text);
+        return 0;
+      }),
+    );
+
   const policy = program.command('policy').description('try governance changes before they roll out');
   policy
     .command('simulate')
@@ -399,6 +424,54 @@ export function buildProgram(version: string, state: ProgramState): Command {
           output.result(lines.join('\n'));
         }
         return result.failed > 0 ? 1 : 0;
+      }),
+    );
+
+  const hook = program.command('hook').description('git hooks: run plan lint --staged before every commit');
+  hook
+    .command('install')
+    .description('write a pre-commit hook running plan lint --staged (respects core.hooksPath and husky)')
+    .option('--force', 'replace a pre-commit hook that plan did not write')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('plan hook install', 'plan hook install --force') + '\nWith the pre-commit framework, use the plan-lint hook of .pre-commit-hooks.yaml instead.\n')
+    .action(
+      act((opts) => async (output, globals) => {
+        const { installHook } = await import('../commands/hook.js');
+        const result = await installHook({ cwd: globals.cwd, force: Boolean(opts['force']) });
+        output.result(opts['json'] ? JSON.stringify(result, null, 2) : `${result.action} ${result.path} (via ${result.via}): commits now run plan lint --staged`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText('after', examples('plan completion bash > /etc/bash_completion.d/plan', 'plan completion zsh > "${fpath[1]}/_plan"', 'plan completion fish > ~/.config/fish/completions/plan.fish'))
+    .action(
+      act((_opts, [shell]) => async (output) => {
+        if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish') {
+          const { UsageError } = await import('../core/errors.js');
+          throw new UsageError(`no completion for "${shell}"; choose bash, zsh or fish`);
+        }
+        const { completionScript } = await import('./completion.js');
+        output.result(completionScript(program, shell));
+        return 0;
+      }),
+    );
+
+  program
+    .command('schema')
+    .description('print a shipped JSON Schema (for editors and other tools), or list them')
+    .argument('[name]', 'schema name, e.g. be_backlog, plan, config, event')
+    .option('--json', 'list the names as JSON')
+    .addHelpText('after', examples('plan schema', 'plan schema be_backlog > be_backlog.schema.json'))
+    .action(
+      act((opts, [name]) => async (output) => {
+        const { schemaNames, schemaText } = await import('../commands/schema.js');
+        if (name) output.result(await schemaText(name));
+        else output.result(opts['json'] ? JSON.stringify(await schemaNames()) : (await schemaNames()).join('\n'));
+        return 0;
       }),
     );
 

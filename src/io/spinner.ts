@@ -3,7 +3,8 @@
  * and the work is long enough to deserve one; otherwise just runs it.
  */
 export async function withSpinner<T>(text: string, long: boolean, fn: () => Promise<T>): Promise<T> {
-  const watching = long && Boolean(process.stderr.isTTY) && !process.env['CI'] && process.env['PLAN_QUIET'] !== '1';
+  // A terminal that reports no width (some `script` sessions) makes ora redraw forever.
+  const watching = long && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env['CI'] && process.env['PLAN_QUIET'] !== '1';
   if (!watching) return fn();
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: process.stderr }).start();
