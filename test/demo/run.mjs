@@ -127,4 +127,11 @@ plan(['status', 'seed-backend']);
 plan(['doctor']);
 plan(['config', '--print']);
 
+step('The cycle digest, from git history: KPIs against targets, scope, gates, handoffs, charts GitHub renders');
+sh('git', ['add', '-A']);
+sh('git', ['commit', '-q', '-m', 'Approvals and the SARIF report']);
+plan(['digest', '--out', '.plan/digests/{cycle}.md']);
+plan(['digest']);
+plan(['digest', '--format', 'openmetrics']);
+
 console.log(`\n${bold('Demo done.')} The repository is in ${repo}`);
