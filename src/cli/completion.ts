@@ -46,8 +46,10 @@ function bash(spec: Spec): string {
   const walk = (s: Spec, path: string) => {
     words.push(`      ${quote(path)}) words=${quote([...s.subcommands.map((c) => c.name), ...flags(s).split(' ')].join(' '))} ;;`);
     for (const o of s.options) {
-      if (!o.choices) continue;
-      for (const name of [o.long, o.short].filter(Boolean)) values.push(`    ${quote(`${path}|${name}`)}) words=${quote(o.choices.join(' '))} ;;`);
+      if (!o.takesValue) continue;
+      // a free value is a path: files, or folders for -C/--cwd
+      const reply = o.choices ? `words=${quote(o.choices.join(' '))}` : `COMPREPLY=( $(compgen -${o.long === '--cwd' ? 'd' : 'f'} -- "$cur") ); return 0`;
+      for (const name of [o.long, o.short].filter(Boolean)) values.push(`    ${quote(`${path}|${name}`)}) ${reply} ;;`);
     }
     for (const c of s.subcommands) {
       paths.push(quote(`${path}/${c.name}`));

@@ -60,6 +60,8 @@ export function buildProgram(version: string, state: ProgramState): Command {
       const globals = command.optsWithGlobals() as GlobalOptions;
       globals.cwd = resolve(globals.cwd ?? process.cwd());
       state.verbose = Boolean(globals.verbose);
+      // --quiet reaches io (the spinner) through the environment, as NO_COLOR does
+      if (globals.quiet) process.env['PLAN_QUIET'] = '1';
       const output = createOutput(globals);
       const args = command.processedArgs.map((a: unknown) => a) as string[];
       state.exitCode = await action(command.opts(), args.flat() as string[])(output, globals);
@@ -244,7 +246,7 @@ export function buildProgram(version: string, state: ProgramState): Command {
       }),
     );
 
-  const keys = program.command('keys').description('the trust store: list keys, revoke one');
+  const keys = program.command('keys').description('the trust store: list keys, revoke one').addHelpText('after', examples('plan keys list', 'plan keys revoke alice --reason "laptop lost"'));
   keys
     .command('list', { isDefault: true })
     .description('list trusted keys with their roles and status')
@@ -384,7 +386,7 @@ export function buildProgram(version: string, state: ProgramState): Command {
       }),
     );
 
-  const policy = program.command('policy').description('try governance changes before they roll out');
+  const policy = program.command('policy').description('try governance changes before they roll out').addHelpText('after', examples('plan policy simulate --rulebook ../proposed-rulebook', 'plan policy test'));
   policy
     .command('simulate')
     .description('which plans and pending transitions a changed rulebook would block, compared with the one in force (writes nothing)')
@@ -427,7 +429,7 @@ export function buildProgram(version: string, state: ProgramState): Command {
       }),
     );
 
-  const hook = program.command('hook').description('git hooks: run plan lint --staged before every commit');
+  const hook = program.command('hook').description('git hooks: run plan lint --staged before every commit').addHelpText('after', examples('plan hook install', 'plan hook install --force'));
   hook
     .command('install')
     .description('write a pre-commit hook running plan lint --staged (respects core.hooksPath and husky)')

@@ -124,8 +124,8 @@ function firstSentence(text: string): string {
 function descriptor(id: string, info: RuleInfo | undefined, fallback: Severity): SarifReportingDescriptor {
   const description = info?.description.trim() || id;
   const slash = id.indexOf('/');
-  const tags = ['plan'];
-  if (slash > 0) tags.push(id.slice(0, slash));
+  // SARIF wants unique tags: a plan/* rule's family is "plan" already
+  const tags = [...new Set(['plan', ...(slash > 0 ? [id.slice(0, slash)] : [])])];
   const out: SarifReportingDescriptor = {
     id,
     name: ruleName(id),
