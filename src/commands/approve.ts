@@ -53,6 +53,7 @@ export async function approve(options: ApproveOptions): Promise<ApproveResult> {
     crashPoint('before-approval');
     await handle.appendFile(line);
     await handle.sync();
+    crashPoint('after-approval');
   } finally {
     await handle.close();
   }

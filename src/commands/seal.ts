@@ -94,7 +94,8 @@ export async function seal(options: SealOptions): Promise<SealResult> {
     const lastGate = lastGateBlobs((await store.readEvents(options.plan)).events);
     if (lastGate) {
       const now = Object.fromEntries(entries.filter((e) => artifactKind(e.path) !== 'other').map((e) => [e.path, e.object]));
-      const changed = [...new Set([...Object.keys(lastGate), ...Object.keys(now)])].filter((p) => lastGate[p] !== now[p]).sort();
+      // only what a gate reads counts: attachments are sealed as they are, no validator looks at them
+      const changed = [...new Set([...Object.keys(lastGate), ...Object.keys(now)])].filter((p) => artifactKind(p) !== 'other' && lastGate[p] !== now[p]).sort();
       if (changed.length > 0) return refuse(`${changed.join(', ')} changed after the last gate passed; move the plan back (validation_failed) and through validate_complete again`);
     }
 
@@ -172,8 +173,10 @@ async function writeHandoffDir(root: string, dir: string, manifest: Buffer, sign
   await mkdir(temp, { recursive: true });
   try {
     await writeFile(join(temp, MANIFEST_FILE), manifest, { mode: 0o444 });
+    crashPoint('seal-after-manifest-file');
     await writeFile(join(temp, SIGNATURES_FILE), signatures);
     await mkdir(join(final, '..'), { recursive: true });
+    crashPoint('seal-before-rename');
     await rename(temp, final);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
@@ -204,7 +207,9 @@ export async function sign(options: RepoOptions & { manifest: string; key?: stri
     const entries = parseSignatures(existing).entries;
     if (entries.some((e) => e.keyid === key.keyId)) throw new PlanError(`${signer.id} has already signed ${location.manifestPath}; a key counts once`, 1);
     const entry = serializeSignature({ keyid: key.keyId, role: signer.role, signed_at: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), sig: key.sign(pae(bytes)).toString('base64') });
+    crashPoint('sign-before-write');
     await writeFileAtomic(join(repo.root, location.signaturesPath), (existing.endsWith('\n') ? existing : `${existing}\n`) + entry);
+    crashPoint('sign-after-write');
     const result: SignResult = { manifest: location.manifestPath, signer: { id: signer.id, role: signer.role, keyid: key.keyId }, signatures: entries.length + 1 };
     if (options.commit) {
       await git(repo.root, ['add', '--', location.signaturesPath]);

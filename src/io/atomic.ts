@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { crashPoint } from './crash.js';
 
 /**
  * Writes a file so that readers see the old content or the new, never a mix: a temp file in the
@@ -18,6 +19,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     } finally {
       await handle.close();
     }
+    crashPoint('atomic-before-rename');
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

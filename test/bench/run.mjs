@@ -359,7 +359,8 @@ function checkStatusJson(r, plans, gates) {
   const missing = steps.filter((s) => !s.step);
   if (missing.length) return { problem: `${missing.length} plans do not list validate_complete as a next step` };
   if (gates) {
-    const blocked = steps.filter((s) => s.step.ready !== true);
+    // the generated backlogs have no errors: a plan is not ready only when governance blocks it (critical_zero)
+    const blocked = steps.filter((s) => s.step.ready !== true && !s.step.governance?.length);
     if (blocked.length) return { problem: `${blocked.length} plans not ready for validate_complete (none has an error), e.g. ${blocked[0].plan}: ${JSON.stringify(blocked[0].step.blocking ?? blocked[0].step.ready)}` };
   } else if (steps.some((s) => s.step.ready !== undefined)) return { problem: 'gate readiness reported with --no-gates' };
   return { notes: [] };
