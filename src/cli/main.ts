@@ -23,11 +23,41 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (state.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
       return error.exitCode;
     }
-    const e = error as Error;
+    const e = error as NodeJS.ErrnoException;
+    const system = systemErrorLine(e);
+    if (system) {
+      process.stderr.write(`plan: ${system}\n`);
+      if (state.verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+      return EXIT_CANNOT_RUN;
+    }
     process.stderr.write(`plan: internal error: ${e?.message ?? String(error)}\n`);
     process.stderr.write(state.verbose ? `${e?.stack ?? ''}\n` : 'plan: run again with --verbose for the stack trace, and please report it\n');
     return EXIT_CANNOT_RUN;
   }
 }
+
+/** What the machine refused (permissions, a full disk, a read-only filesystem), said in one line. */
+function systemErrorLine(error: NodeJS.ErrnoException): string | undefined {
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EROFS: 'read-only file system',
+    EISDIR: 'is a directory, not a file',
+    ENOTDIR: 'a part of the path is not a directory',
+    ELOOP: 'too many symbolic links (a link loop?)',
+    EMFILE: 'too many open files',
+    EIO: 'input/output error',
+  };
+  const reason = error?.code ? reasons[error.code] : undefined;
+  if (!reason) return undefined;
+  return error.path ? `${error.path}: ${reason}` : `${reason} (${error.syscall ?? error.code})`;
+}
+
+// A reader that stops early (`plan lint | head`) is not an error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
 
 process.exitCode = await main(process.argv);

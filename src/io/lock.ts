@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RepoError } from '../core/errors.js';
 
@@ -26,7 +26,8 @@ function alive(pid: number): boolean {
  * this host is taken over; a live one is reported with who holds it (exit 2).
  */
 export async function withLock<T>(path: string, display: string, command: string, fn: () => Promise<T>): Promise<T> {
-  await mkdir(dirname(path), { recursive: true });
+  // mkdir returns the first folder it made: a command that fails must not leave an empty .plan/ behind
+  const created = await mkdir(dirname(path), { recursive: true });
   const me: LockOwner = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     try {
@@ -61,5 +62,6 @@ export async function withLock<T>(path: string, display: string, command: string
     return await fn();
   } finally {
     await rm(path, { force: true });
+    if (created) await rmdir(created).catch(() => undefined); // only when still empty
   }
 }

@@ -61,9 +61,10 @@ export function parseYaml(file: string, text: string, lines: LineIndex, limits: 
   const doc = getDocument();
   const findings: Finding[] = [];
   for (const error of doc.errors) {
-    const pos = lines.position(error.pos[0]);
     const duplicate = error.code === 'DUPLICATE_KEY';
     const tooDeep = /call stack/i.test(error.message);
+    // where the stack ran out depends on the process, not the file: report the document's start
+    const pos = tooDeep ? { line: 1, column: 1 } : lines.position(error.pos[0]);
     findings.push({
       rule: duplicate ? 'yaml/duplicate-key' : tooDeep ? 'yaml/too-deep' : 'yaml/syntax',
       severity: 'error',
