@@ -17,7 +17,7 @@ import { allowedFrom, buildLifecycle, resolveTransition, type Lifecycle } from '
 import { mergeStates } from '../../src/core/merge_state.js';
 import { parseState, serializeState, type PlanState, type StateFile } from '../../src/core/state.js';
 import { PROJECT_ROOT } from '../helpers.js';
-import { BUDGET, buildPlanningRepo, cleanupAll, copyOf, crashOf, describeRun, eventsOf, plan, record, SEED, statesOf } from './support.js';
+import { BUDGET, buildPlanningRepo, cleanupAll, copyOf, countOnce, crashOf, describeRun, eventsOf, plan, record, SEED, statesOf } from './support.js';
 
 const AREA = 'lifecycle model';
 const stats = { inputs: 0, crashes: 0, violations: 0 };
@@ -96,7 +96,7 @@ class Ask implements fc.Command<Model, Real> {
     const expected = modelResolve(DESIGN_TABLE, model.state, this.wanted);
     const got = resolveTransition(real.lifecycle, real.state, this.wanted);
     const fail = (why: string): never => {
-      stats.violations++;
+      countOnce(stats, 'violations', why);
       throw new Error(`from ${model.state ?? '(none)'} asking ${JSON.stringify(this.wanted)}: ${why}`);
     };
     if (got.ok !== (expected !== undefined)) fail(`engine says ${got.ok ? `ok → ${got.transition.to}` : `refused (${got.reason})`}, the model says ${expected ? `ok → ${expected.to}` : 'refused'}`);
@@ -231,12 +231,12 @@ describe('any lifecycle table', () => {
           lifecycle = buildLifecycle(structuredClone(raw), 'rulebook/lifecycle.yaml');
         } catch (error) {
           if (!(error instanceof ConfigError)) {
-            stats.crashes++;
+            countOnce(stats, 'crashes', String(error));
             throw error;
           }
         }
         if ((lifecycle !== undefined) !== modelAccepts(raw)) {
-          stats.violations++;
+          countOnce(stats, 'violations', 'buildLifecycle acceptance');
           throw new Error(`buildLifecycle ${lifecycle ? 'accepted' : 'refused'} a table the rules ${lifecycle ? 'refuse' : 'accept'}: ${JSON.stringify(raw)}`);
         }
         if (!lifecycle) return;
@@ -248,7 +248,7 @@ describe('any lifecycle table', () => {
           const expected = modelResolve(table, state, wanted);
           const got = resolveTransition(lifecycle, state, wanted);
           if (got.ok !== (expected !== undefined) || (got.ok && (got.transition.to !== expected!.to || got.transition.event !== expected!.event))) {
-            stats.violations++;
+            countOnce(stats, 'violations', 'engine and model disagree on a random table');
             throw new Error(`from ${state} asking ${wanted}: engine ${got.ok ? got.transition.event : 'refused'}, model ${expected?.event ?? 'refused'}`);
           }
           if (got.ok) state = got.transition.to;
@@ -321,7 +321,7 @@ describe('the state file (one line per plan)', () => {
         if (conflicts.length === 0) {
           const merged = parseState(text, '.plan/state.yaml');
           if (entries(merged) !== entries(expected)) {
-            stats.violations++;
+            countOnce(stats, 'violations', 'state merge');
             throw new Error(`merged ${text} but expected ${JSON.stringify([...expected.entries()])}`);
           }
         } else {
@@ -348,7 +348,7 @@ describe.skipIf(BUDGET.cliModelRuns === 0)('the CLI against the model (plan tran
       stats.inputs++;
       const crash = crashOf(run);
       if (crash) {
-        stats.crashes++;
+        countOnce(stats, 'crashes', crash);
         throw new Error(`${what}: ${crash}\n${describeRun(run)}`);
       }
       const states = statesOf(real.dir);
@@ -361,7 +361,7 @@ describe.skipIf(BUDGET.cliModelRuns === 0)('the CLI against the model (plan tran
         events.length !== model.seq ? `${events.length} events, the model ${model.seq}` :
         events.at(-1)?.event.payload.to_state !== model.state ? `last event to ${events.at(-1)?.event.payload.to_state}` : undefined;
       if (problem) {
-        stats.violations++;
+        countOnce(stats, 'violations', `${what}: ${problem}`);
         throw new Error(`${what}: ${problem}\n${describeRun(run)}`);
       }
     };

@@ -24,7 +24,7 @@ import { yamlLintValidator } from '../../src/core/validators/yaml_lint.js';
 import type { ValidationContext } from '../../src/core/validators/types.js';
 import { FIXTURES } from '../helpers.js';
 import { LIMITS, readEverything, readString, type ReadOutcome } from './readers-core.js';
-import { BUDGET, cleanupAll, record, SEED, tempDir } from './support.js';
+import { BUDGET, cleanupAll, countOnce, record, SEED, tempDir } from './support.js';
 
 const AREA = 'readers';
 const RUNS = BUDGET.readerRuns;
@@ -51,7 +51,7 @@ function check(read: () => ReadOutcome, describeInput: () => string): void {
   const outcome = read();
   const ms = performance.now() - started;
   if (outcome.untyped) {
-    stats.crashes++;
+    countOnce(stats, 'crashes', outcome.untyped);
     throw new Error(`${outcome.untyped}\ninput: ${describeInput()}`);
   }
   for (const problem of outcome.problems) {
@@ -62,7 +62,7 @@ function check(read: () => ReadOutcome, describeInput: () => string): void {
     }
   }
   if (ms > PER_INPUT_MS) {
-    stats.violations++;
+    countOnce(stats, 'violations', 'slow read');
     throw new Error(`reading took ${ms.toFixed(0)} ms (limit ${PER_INPUT_MS} ms)\ninput: ${describeInput()}`);
   }
 }
@@ -236,7 +236,7 @@ describe('the two YAML paths and JSON.parse agree with each other', () => {
         const parsed = parseJson('f.json', text, LIMITS.maxDepth);
         const errors = parsed.findings.filter((f) => f.rule !== 'json/too-deep');
         if (errors.length > 0 || (parsed.findings.length === 0 && !isDeepStrictEqual(parsed.value, JSON.parse(text)))) {
-          stats.violations++;
+          countOnce(stats, 'violations', 'parseJson disagrees with JSON.parse');
           throw new Error(`parseJson disagrees with JSON.parse on ${JSON.stringify(text.slice(0, 300))}: ${JSON.stringify(parsed.findings)} / ${JSON.stringify(parsed.value)?.slice(0, 200)}`);
         }
       }),
@@ -257,7 +257,7 @@ describe('the two YAML paths and JSON.parse agree with each other', () => {
         if (careful.errors.length > 0 || fast.findings.length > 0) return; // both refuse, or the fast path fell back anyway
         const value = careful.toJS();
         if (!isDeepStrictEqual(noNegativeZero(fast.value), noNegativeZero(value))) {
-          stats.violations++;
+          countOnce(stats, 'violations', 'fast and careful YAML paths disagree');
           throw new Error(`fast path ${JSON.stringify(fast.value)} but careful path ${JSON.stringify(value)} for:\n${text}`);
         }
       }),
@@ -313,6 +313,26 @@ describe('bounded time', () => {
   });
 });
 
+describe('bounded time: complex keys', () => {
+  it('locating a finding in a file with nested complex keys (`? ? ? x`) does not grow exponentially with the nesting', () => {
+    // an anchor sends the file down the careful path, whose locate() stringifies collection keys
+    const file = (n: number) => `version: "1.0.0"\nx: &a 1\n${'? '.repeat(n)}x\n: 1\ntasks:\n  - id: 5\n`;
+    const timeOf = (n: number): number => {
+      const text = file(n);
+      const started = performance.now();
+      parseYaml('f.yaml', text, new LineIndex(text), LIMITS).locate(['tasks', 0, 'id']);
+      return performance.now() - started;
+    };
+    timeOf(4); // warm up
+    const t18 = timeOf(18);
+    const t25 = timeOf(25);
+    stats.inputs += 3;
+    const exponential = t25 > 100 && t25 / Math.max(t18, 1) > 8;
+    if (exponential) stats.violations++;
+    expect(exponential, `18 levels: ${t18.toFixed(0)} ms; 25 levels: ${t25.toFixed(0)} ms (x${(t25 / Math.max(t18, 1)).toFixed(0)}); each level about doubles the time and memory, and 30 levels of a 100-byte file end in "Invalid string length"`).toBe(false);
+  });
+});
+
 describe('deep nesting, in a child process (a fatal abort there is a crash, not a lost run)', () => {
   it('nested flow and block collections of any depth are refused as too deep without killing the process', async () => {
     const dir = tempDir('plan-reliability-reader-worker-');
@@ -359,19 +379,19 @@ describe('deep nesting, in a child process (a fatal abort there is a crash, not 
         if (answer === undefined) {
           const { code, signal } = await exited;
           died = true;
-          stats.crashes++;
+          countOnce(stats, 'crashes', `reader process death, shape ${input.name.split(' depth')[0]}`);
           deaths.push(`${input.name} (${input.bytes.length} bytes, after ${inputs[next - 1]?.name ?? 'nothing'}): the reader process died (${signal ?? `exit ${code}`}): ${stderr.split('\n').find((l) => /FATAL|RangeError|Error/.test(l)) ?? stderr.slice(0, 200)}`);
         } else {
           const result = JSON.parse(answer) as { ms: number; untyped?: string; problems: string[]; rules: string[] };
           if (result.untyped) {
-            stats.crashes++;
+            countOnce(stats, 'crashes', result.untyped);
             wrong.push(`${input.name}: ${result.untyped}`);
           } else if (result.problems.length > 0) {
-            stats.violations++;
+            countOnce(stats, 'violations', result.problems[0]!);
             wrong.push(`${input.name}: ${result.problems.join('; ')}`);
           }
           if (result.ms > PER_INPUT_MS * 2) {
-            stats.violations++;
+            countOnce(stats, 'violations', `slow deep input ${input.name.split(' depth')[0]}`);
             slow.push(`${input.name}: ${result.ms.toFixed(0)} ms`);
           }
         }

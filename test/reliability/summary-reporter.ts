@@ -59,6 +59,8 @@ export function formatSummary(areas: Map<string, Row>, budget: string, seconds: 
     `  ${plural(total.inputs, 'input')} tried, ${plural(total.faults, 'fault')} injected, ${plural(total.concurrent, 'concurrent run')}`,
     `  ${plural(total.crashes, 'crash', 'crashes')}, ${plural(total.torn, 'torn write')}, ${plural(total.lost, 'lost record')}`,
     `  ${plural(total.violations, 'other contract violation')}, ${plural(failedTests, 'failing test')}`,
+    '  (a crash: a stack trace, "internal error", a killed process or an untyped throw, counted once per kind in the',
+    '  fuzzers; torn: a line or file that does not parse after a fault; lost: a reported write that is not on disk)',
     '',
   ];
   return lines.join('\n');

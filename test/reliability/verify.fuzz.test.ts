@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pae, serializeManifest, serializeSignature, SIGNATURES_HEADER, verifyManifest, type BlobInfo, type Manifest, type VerifyInput } from '../../src/core/seal.js';
 import type { TrustedKey, TrustStore } from '../../src/core/trust.js';
-import { BUDGET, buildPlanningRepo, cleanupAll, copyOf, crashOf, describeRun, gitOk, plan, planOk, record, SEED, type PlanningRepo } from './support.js';
+import { BUDGET, buildPlanningRepo, cleanupAll, copyOf, countOnce, crashOf, describeRun, gitOk, plan, planOk, record, SEED, type PlanningRepo } from './support.js';
 
 const AREA = 'verify';
 const stats = { inputs: 0, crashes: 0, violations: 0 };
@@ -184,7 +184,7 @@ function verifyOrCount(input: VerifyInput): ReturnType<typeof verifyManifest> {
   try {
     return verifyManifest(input);
   } catch (error) {
-    stats.crashes++;
+    countOnce(stats, 'crashes', (error as Error).message);
     throw new Error(`verifyManifest threw: ${(error as Error).message}`);
   }
 }
@@ -204,7 +204,7 @@ describe(`verifyManifest rejects every mutation (budget ${BUDGET.name}: ${BUDGET
         fc.pre(!bytes.equals(base.manifestBytes));
         const report = verifyOrCount({ ...base, manifestBytes: bytes });
         if (report.ok) {
-          stats.violations++;
+          countOnce(stats, 'violations', 'a mutated manifest verified');
           throw new Error(`a mutated manifest verified:\n${bytes.toString('latin1')}`);
         }
       }),
@@ -223,7 +223,7 @@ describe(`verifyManifest rejects every mutation (budget ${BUDGET.name}: ${BUDGET
         const same = after !== undefined && JSON.stringify(after) === JSON.stringify(signedMaterial);
         if (same) benign++;
         if (report.ok && !same) {
-          stats.violations++;
+          countOnce(stats, 'violations', 'a mutated signatures file verified');
           throw new Error(`signatures.yaml changed what it signs and still verified:\n${text}`);
         }
       }),
@@ -253,7 +253,7 @@ describe(`verifyManifest rejects every mutation (budget ${BUDGET.name}: ${BUDGET
         const text = SIGNATURES_HEADER + kept.map((r) => serializeSignature(r)).join('');
         const report = verifyOrCount({ ...base, signaturesText: text });
         if (report.ok) {
-          stats.violations++;
+          countOnce(stats, 'violations', `${kind} still verified`);
           throw new Error(`${kind} of ${signers[who]!.id}'s signature still verified`);
         }
       }),
@@ -291,7 +291,7 @@ describe(`verifyManifest rejects every mutation (budget ${BUDGET.name}: ${BUDGET
         const [name, change] = changes[which]!;
         const report = verifyOrCount(change(base, n));
         if (report.ok) {
-          stats.violations++;
+          countOnce(stats, 'violations', `verified although ${name}`);
           throw new Error(`verified although ${name}`);
         }
       }),
@@ -349,18 +349,18 @@ describe('plan verify on a sealed repository rejects random mutations of its han
         stats.inputs++;
         const crash = crashOf(run);
         if (crash) {
-          stats.crashes++;
+          countOnce(stats, 'crashes', crash);
           throw new Error(`${crash}\n${describeRun(run)}`);
         }
         // a checkout's eol conversion is not an edit: CRLF in the work tree over the committed LF bytes reads as those bytes
         const eolOnly = !commit && after.toString('latin1').replace(/\r\n/g, '\n') === before.toString('latin1');
         const benign = eolOnly || (!manifestSide && JSON.stringify(material(after.toString('latin1'), trust)) === JSON.stringify(originalMaterial));
         if (run.status === 0 && !benign) {
-          stats.violations++;
+          countOnce(stats, 'violations', 'plan verify passed a mutation');
           throw new Error(`plan verify passed a mutated ${manifestSide ? 'manifest' : 'signatures.yaml'}${commit ? ' (committed)' : ''}:\n${after.toString('latin1')}\n${describeRun(run)}`);
         }
         if (run.status !== 0 && run.status !== 1) {
-          stats.violations++;
+          countOnce(stats, 'violations', 'plan verify exit code');
           throw new Error(`plan verify exited ${run.status}\n${describeRun(run)}`);
         }
       }),

@@ -22,8 +22,9 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 300_000,
     pool: 'forks',
-    // the CLI processes the tests start do the work; two files at a time keep both cores busy
-    maxWorkers: 2,
+    // the CLI processes the tests start do the work, and wait on fsync and git as much as they compute:
+    // three files at a time keep two cores busy
+    maxWorkers: 3,
     env: { RELIABILITY_BUDGET: budget, RELIABILITY_STATS_DIR: statsDir },
     reporters: ['default', new SummaryReporter(statsDir, budget)],
   },
