@@ -3,7 +3,7 @@ import { criticalIssues, type CriticalIssue } from './critical_issues.js';
 import { eventFacts, executionStarts, type EventFacts, type GateRun } from './event_facts.js';
 import { cycleFacts, type Facts } from './facts.js';
 import { handoffsIn, type HandoffRecord } from './handoffs.js';
-import { kpiStatus, type CompiledKpi, type KpiDirection, type KpiStatus } from './kpis.js';
+import { kpiStatus, type CompiledKpi, type KpiDefinition, type KpiStatus } from './kpis.js';
 import { stateChart, xyChart } from './mermaid.js';
 import { round } from './stats.js';
 import { sortTaskFacts, taskFacts, type CompletedTask, type TaskFacts, type TaskRow } from './task_facts.js';
@@ -30,15 +30,7 @@ export interface DigestInput {
   notes: readonly string[];
 }
 
-export interface KpiResult {
-  name: string;
-  title: string;
-  description: string | null;
-  formula: string;
-  unit: string;
-  target: number;
-  direction: KpiDirection;
-  at_risk_tolerance: number;
+export interface KpiResult extends KpiDefinition {
   actual: number | null;
   status: KpiStatus;
   previous: Array<{ cycle: string; value: number | null }>;
