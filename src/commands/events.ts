@@ -1,4 +1,4 @@
-import { compareEvents, type PlanningEvent } from '../core/events.js';
+import { orderEvents, type PlanningEvent } from '../core/events.js';
 import { UsageError } from '../core/errors.js';
 import { PlanStore } from '../io/store.js';
 import { openRepo, type RepoOptions } from './repo.js';
@@ -40,7 +40,7 @@ export async function events(options: EventsOptions): Promise<EventsResult> {
       if (since === undefined || Date.parse(e.event.timestamp) >= since) all.push(e);
     }
   }
-  return { events: all.sort(compareEvents), skipped };
+  return { events: orderEvents(all), skipped };
 }
 
 /** A CloudEvents 1.0 structured-mode envelope for a broker (Kafka, RabbitMQ, NATS). */

@@ -127,3 +127,32 @@ export function compareEvents(a: PlanningEvent, b: PlanningEvent): number {
 export function assertPlanId(id: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id)) throw new PlanError(`invalid plan id "${id}"`, 2);
 }
+
+/**
+ * Events of many plans in the order they happened: each plan's own events in sequence (the order
+ * `plan events --plan P` shows), merged across plans by time. A single comparator cannot do both
+ * consistently, because a plan's sequence and the clock may disagree.
+ */
+export function orderEvents(events: readonly PlanningEvent[]): PlanningEvent[] {
+  const byPlan = new Map<string, PlanningEvent[]>();
+  for (const e of events) {
+    const plan = e.event.payload.entity_id;
+    const list = byPlan.get(plan);
+    if (list) list.push(e);
+    else byPlan.set(plan, [e]);
+  }
+  const queues = [...byPlan.values()].map((list) => list.sort(compareEvents));
+  const heads = queues.map(() => 0);
+  const ordered: PlanningEvent[] = [];
+  for (let n = 0; n < events.length; n++) {
+    let best = -1;
+    for (let q = 0; q < queues.length; q++) {
+      const head = queues[q]![heads[q]!];
+      if (!head) continue;
+      const current = best === -1 ? undefined : queues[best]![heads[best]!]!;
+      if (!current || head.event.timestamp < current.event.timestamp || (head.event.timestamp === current.event.timestamp && head.event.payload.entity_id < current.event.payload.entity_id)) best = q;
+    }
+    ordered.push(queues[best]![heads[best]!++]!);
+  }
+  return ordered;
+}
