@@ -498,7 +498,8 @@ function judge(c: Case, command: Command, run: Run, before: Map<string, string>,
     if (!command.writes) problems.push(`a read-only command changed ${changed.slice(0, 5).join(', ')}`);
     else if (run.status !== 0) problems.push(`failed (exit ${run.status}) but changed ${changed.slice(0, 5).join(', ')}: a half-write`);
     else {
-      const stray = changed.filter((p) => !command.writes!.some((w) => p === w || p.startsWith(w) || `${p}/` === w));
+      // a folder on the way to a file the command writes (.plan/ for the first plan new) is part of that write
+      const stray = changed.filter((p) => !command.writes!.some((w) => p === w || p.startsWith(w) || `${p}/` === w || (p.endsWith('/') && w.startsWith(p))));
       if (stray.length > 0) problems.push(`wrote outside what ${command.name} writes: ${stray.slice(0, 5).join(', ')}`);
       const held = pathsHeldBy(before, c).filter((p) => changed.includes(p) && !(command.name === 'init' && p.startsWith('plans/')));
       if (held.length > 0 && command.name !== 'transition' && command.name !== 'new' && command.name !== 'seal' && command.name !== 'sign') problems.push(`rewrote the bad input itself: ${held.join(', ')}`);
