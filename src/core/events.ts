@@ -94,7 +94,7 @@ export function parseEventLog(text: string): ParsedEvents {
     }
     try {
       const value = JSON.parse(line) as PlanningEvent;
-      if (value?.type !== 'planning_event' || typeof value.event?.id !== 'string' || typeof value.event.payload?.metadata?.seq !== 'number') {
+      if (value?.type !== 'planning_event' || typeof value.event?.id !== 'string' || typeof value.event.payload?.metadata?.seq !== 'number' || typeof value.event.timestamp !== 'string' || typeof value.event.payload.entity_id !== 'string') {
         problems.push({ line: i + 1, message: 'not a planning_event with an id and metadata.seq' });
         return;
       }

@@ -52,5 +52,12 @@ export function parseJson(file: string, text: string, maxDepth: number): ParsedY
     }
     return { line: best.line, column: best.column };
   };
-  return { value: JSON.parse(text) as unknown, findings, locate };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // momoa accepts a few things JSON.parse does not (raw control characters in strings)
+    return nothing([{ rule: 'json/syntax', severity: 'error', message: (error as Error).message.split('\n')[0]!, file, line: 1, column: 1 }]);
+  }
+  return { value, findings, locate };
 }
