@@ -13,6 +13,7 @@ import { parseDocument } from 'yaml';
 import { parseState } from '../../src/core/state.js';
 import { parseSignatures } from '../../src/core/seal.js';
 import { PROJECT_ROOT } from '../helpers.js';
+import { goodBacklog, goodStoryMap } from '../e2e/lifecycle-support.js';
 
 // ---------------------------------------------------------------------------------------------
 // budget
@@ -492,47 +493,8 @@ export interface PlanningRepo {
   keys: KeyRing;
 }
 
-/** A backlog that passes every gate (two tasks, a team, the second depending on the first). */
-export function goodBacklog(prefix: string): string {
-  return `# yaml-language-server: $schema=../../.plan/schemas/be_backlog.schema.json
-version: "1.0.0"
-tasks:
-  - id: ${prefix}-001
-    title: "Build the thing"
-    description: "The first slice"
-    effort_points: 3
-    priority: P1
-    status: todo
-    type: feature
-    team: backend
-    dependencies: []
-  - id: ${prefix}-002
-    title: "Ship the thing"
-    effort_points: 2
-    priority: P2
-    status: todo
-    type: feature
-    team: backend
-    dependencies: [${prefix}-001]
-`;
-}
-
-/** A story map whose every story names a task (coverage 100%, so parity_coverage passes). */
-export function goodStoryMap(plan: string, prefix: string): string {
-  return `# ${plan} - Story Map
-
-## Epic: ${plan}
-
-### Backbone (User Activities)
-1. **Build** → 2. **Ship**
-
-### Walking Skeleton (MVP)
-- Build a first slice (${prefix}-001)
-
-### Release 1 Features
-- Ship it to users (${prefix}-002)
-`;
-}
+// The planning files every gate passes are the lifecycle suite's: one definition serves both.
+export { goodBacklog, goodStoryMap };
 
 export function prefixOf(plan: string): string {
   return plan.toUpperCase().replace(/[^A-Z0-9]+/g, '');
