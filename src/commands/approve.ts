@@ -1,6 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { approvalsPath, envelopeLine, planContentDigest } from '../core/approvals.js';
+import { planDir } from '../core/workspace.js';
 import { UsageError } from '../core/errors.js';
 import { crashPoint } from '../io/crash.js';
 import { git } from '../io/git.js';
@@ -40,8 +41,7 @@ export async function approve(options: ApproveOptions): Promise<ApproveResult> {
   assertKnownPlan(repo, options.plan, (await store.readState()).has(options.plan));
   const signer = trustedSigner((await loadTrustStore(repo.root)).keys, key, now);
   if (options.role && options.role !== signer.role) throw new UsageError(`key ${signer.id} has the role ${signer.role} in the trust store, not ${options.role}; roles come only from the trust store`);
-  const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${options.plan}`;
-  const { sources } = await worktreeSources(repo.root, dir, Number.MAX_SAFE_INTEGER, true);
+  const { sources } = await worktreeSources(repo.root, planDir(repo.config.plans_dir, options.plan), Number.MAX_SAFE_INTEGER, true);
   const digest = planContentDigest(sources.filter((s) => s.kind === 'file').map((s) => ({ path: s.path, bytes: s.bytes })));
   const line = envelopeLine({ plan: options.plan, role: signer.role, approved_at: isoSeconds(now), content_sha256: digest }, key.keyId, (data) => key.sign(data));
   const file = approvalsPath(options.plan);

@@ -6,6 +6,7 @@ import { PlanStore } from '../io/store.js';
 import { runCommandValidators } from './command_validator.js';
 import { openRepo, type RepoOptions } from './repo.js';
 import { assertKnownPlan } from './transition.js';
+import { inPlan } from '../core/workspace.js';
 import { validationContext, worktreeWorkspace } from './workspace.js';
 
 export interface GateOptions extends RepoOptions {
@@ -36,8 +37,7 @@ export async function gate(options: GateOptions): Promise<GateResult> {
   const reports: GateResult['reports'] = [];
   let filesChecked = 0;
   for (const plan of plans) {
-    const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${plan}/`;
-    const context = validationContext(repo, workspace, (path) => path.startsWith(dir), options.now);
+    const context = validationContext(repo, workspace, inPlan(repo.config.plans_dir, plan), options.now);
     const report = runGate(def, context, await runCommandValidators(repo, def, plan, workspace));
     reports.push({ plan, ...report });
     filesChecked += workspace.plans.get(plan)?.artifacts.size ?? 0;

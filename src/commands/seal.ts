@@ -6,7 +6,7 @@ import { PlanError, RepoError, UsageError } from '../core/errors.js';
 import { allowedFrom } from '../core/lifecycle.js';
 import { HANDOFFS_DIR, MANIFEST_FILE, SIGNATURES_FILE, SIGNATURES_HEADER, manifestDir, pae, serializeManifest, serializeSignature, sha256, type Manifest } from '../core/seal.js';
 import { keyUsable, TRUST_DIR, type TrustedKey } from '../core/trust.js';
-import { artifactKind } from '../core/workspace.js';
+import { artifactKind, planDir } from '../core/workspace.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sha256OfBlobs, treeEntries, treeId } from '../io/blobs.js';
 import { crashPoint } from '../io/crash.js';
@@ -83,7 +83,7 @@ export async function seal(options: SealOptions): Promise<SealResult> {
 
     const head = (await git(repo.root, ['rev-parse', '--verify', '-q', 'HEAD'], { okCodes: [1] })).stdout.toString().trim();
     if (!head) return refuse('the repository has no commit yet; commit the plan first');
-    const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${options.plan}`;
+    const dir = planDir(repo.config.plans_dir, options.plan);
     const dirty = (await git(repo.root, ['status', '--porcelain', '--untracked-files=all', '--', dir, repo.config.rulebook_dir, TRUST_DIR])).stdout.toString().trim();
     if (dirty) return refuse(`files differ from HEAD; commit them first:\n${dirty}`);
 

@@ -15,6 +15,7 @@ import { runCommandValidators } from './command_validator.js';
 import { openRepo, type OpenedRepo, type RepoOptions } from './repo.js';
 import { governanceView, loadGovernanceRules, verdictFor } from './governance.js';
 import type { Violation } from '../core/governance.js';
+import { inPlan } from '../core/workspace.js';
 import { gitBlobId, validationContext, worktreeWorkspace } from './workspace.js';
 
 export interface TransitionOptions extends RepoOptions {
@@ -132,8 +133,7 @@ export async function evaluateGate(repo: OpenedRepo, gateName: string, plan: str
   const gate = gateNamed(gates, gateName, file);
   await prepareSchemas(repo.root, repo.config.artifacts.map((a) => a.schema));
   const { workspace, sources } = loaded ?? (await worktreeWorkspace(repo));
-  const dir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${plan}/`;
-  const inScope = (path: string): boolean => path.startsWith(dir);
+  const inScope = inPlan(repo.config.plans_dir, plan);
   const view = gate.validators.some((v) => v.type === 'governance') ? await governanceView(repo, sources, now, { plans: [plan] }) : undefined;
   const context = validationContext(repo, workspace, inScope, now, view);
   const precomputed: Map<number, Finding[]> = await runCommandValidators(repo, gate, plan, workspace);

@@ -2,6 +2,7 @@ import { UsageError } from '../core/errors.js';
 import type { PlanningEvent } from '../core/events.js';
 import type { Finding } from '../core/finding.js';
 import { sha256, verifyManifest, type BlobInfo, type VerifyReport } from '../core/seal.js';
+import { planDir } from '../core/workspace.js';
 import { sha256OfBlobs, treeEntries } from '../io/blobs.js';
 import { git } from '../io/git.js';
 import { handoffPlans, listManifests, parseManifestLocation, readOptional, stored, type StoredManifest } from '../io/handoffs.js';
@@ -94,9 +95,9 @@ async function verifyOne(repo: OpenedRepo, target: StoredManifest, shared: Share
   // Read before the signatures are checked, only to know which commit to fetch; verifyManifest
   // compares it with the parsed, verified manifest.
   const rev = /^snapshot_rev: "git:([0-9a-f]{40,64})"$/m.exec(text)?.[1];
-  const planDir = `${repo.config.plans_dir.replace(/\/+$/, '')}/${target.plan}`;
-  const pinnedEntries = rev ? await treeEntries(repo.root, rev, planDir) : undefined;
-  const currentEntries = shared.head ? await treeEntries(repo.root, shared.head, planDir) : [];
+  const dir = planDir(repo.config.plans_dir, target.plan);
+  const pinnedEntries = rev ? await treeEntries(repo.root, rev, dir) : undefined;
+  const currentEntries = shared.head ? await treeEntries(repo.root, shared.head, dir) : [];
   const objects = [...(pinnedEntries ?? []), ...(currentEntries ?? [])].filter((e) => e.type === 'blob').map((e) => e.object);
   const sums = await withSpinner(`verifying ${target.manifestPath}`, objects.length > 200, () => sha256OfBlobs(repo.root, objects));
   const toInfo = (entries: typeof pinnedEntries): Map<string, BlobInfo> => new Map((entries ?? []).map((e) => [e.path, { sha256: sums.get(e.object) ?? '', mode: e.mode }]));

@@ -77,3 +77,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function taskIdRegex(config: PlanConfig): RegExp {
   return new RegExp(config.task_id_pattern);
 }
+
+/** Settings naming folders that plan writes to: they must stay inside the repository. */
+const FOLDER_SETTINGS = ['plans_dir', 'rulebook_dir'] as const;
+
+/** Why a folder setting would leave the repository, or undefined when it stays inside. */
+export function folderSettingProblem(config: PlanConfig): { key: (typeof FOLDER_SETTINGS)[number]; message: string } | undefined {
+  for (const key of FOLDER_SETTINGS) {
+    const value = config[key];
+    const parts = value.split(/[\\/]+/);
+    if (/^([\\/]|[A-Za-z]:)/.test(value)) return { key, message: `${key} must be relative to the repository root, not an absolute path: ${value}` };
+    if (parts.includes('..')) return { key, message: `${key} must stay inside the repository (no '..'): ${value}` };
+    if (parts.every((p) => p === '' || p === '.')) return { key, message: `${key} must name a folder below the repository root: ${value}` };
+    if (parts[0] === '.git') return { key, message: `${key} must not point into .git: ${value}` };
+  }
+  return undefined;
+}

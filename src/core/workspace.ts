@@ -74,6 +74,17 @@ export function artifactKind(path: string): ArtifactKind {
 }
 
 /** `plans/<id>/<rest>` → `{ plan: id, name: rest }`, or undefined for files outside a plan folder. */
+/** The folder of a plan, relative to the repository root, without a trailing slash. */
+export function planDir(plansDir: string, plan: string): string {
+  return `${plansDir.replace(/\/+$/, '')}/${plan}`;
+}
+
+/** Whether a path belongs to a plan: a file in its folder, or the folder itself (a symlink arrives as one entry). */
+export function inPlan(plansDir: string, plan: string): (path: string) => boolean {
+  const dir = planDir(plansDir, plan);
+  return (path) => path === dir || path.startsWith(`${dir}/`);
+}
+
 export function planOfPath(plansDir: string, path: string): { plan: string; name: string } | undefined {
   const prefix = plansDir.replace(/\/+$/, '') + '/';
   if (!path.startsWith(prefix)) return undefined;
@@ -206,7 +217,7 @@ export function addBacklogSummary(workspace: Workspace, planId: string, file: st
 function planEntry(workspace: Workspace, planId: string, config: PlanConfig): Plan {
   let plan = workspace.plans.get(planId);
   if (!plan) {
-    plan = { id: planId, dir: `${config.plans_dir.replace(/\/+$/, '')}/${planId}`, artifacts: new Map(), tasks: [] };
+    plan = { id: planId, dir: planDir(config.plans_dir, planId), artifacts: new Map(), tasks: [] };
     workspace.plans.set(planId, plan);
   }
   return plan;

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { resolveConfig, type ConfigOrigin, type PlanConfig } from '../core/config.js';
+import { folderSettingProblem, resolveConfig, type ConfigOrigin, type PlanConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { assertSchema, parseStrictYaml } from './yaml_file.js';
 
@@ -42,6 +42,7 @@ export async function loadConfig(root: string, explicit?: string): Promise<Loade
     loaders: { '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
     cache: false,
   });
+  if (!explicit) assertConfigFilesReadable(root);
   let result;
   try {
     result = explicit ? await explorer.load(explicit) : await explorer.search(root);
@@ -62,5 +63,22 @@ export async function loadConfig(root: string, explicit?: string): Promise<Loade
   } catch (error) {
     throw new ConfigError(`task_id_pattern is not a valid regular expression: ${(error as Error).message}`, { file: display, ...located.get(result.filepath)?.locate(['task_id_pattern']) });
   }
+  const folder = folderSettingProblem(resolved.config);
+  if (folder) throw new ConfigError(folder.message, { file: display, ...located.get(result.filepath)?.locate([folder.key]) });
   return { ...resolved, file: display };
+}
+
+/**
+ * cosmiconfig skips a config file it may not read as if it were absent, which would run the
+ * commands on defaults the repository did not choose; an unreadable config is an error instead.
+ */
+function assertConfigFilesReadable(root: string): void {
+  for (const place of CONFIG_SEARCH_PLACES) {
+    try {
+      accessSync(join(root, place), constants.R_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw new ConfigError('cannot read the config file: permission denied', { file: place, cause: error });
+    }
+  }
 }

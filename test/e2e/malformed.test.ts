@@ -420,6 +420,10 @@ describe('plan lint with a broken config (exit 2 naming the file)', () => {
     ['invalid YAML', 'plans_dir: plans\nlint: [\n', undefined],
     ['an alias', 'a: &x plans\nplans_dir: *x\n', undefined],
     ['a top-level list', '- plans_dir\n', undefined],
+    ['plans_dir outside the repository', 'lint: {max_warnings: 1}\nplans_dir: ../outside\n', 2],
+    ['an absolute plans_dir', 'plans_dir: /etc\n', 1],
+    ['rulebook_dir escaping through ..', 'rulebook_dir: rules/../../x\n', 1],
+    ['plans_dir at the repository root', 'plans_dir: ./\n', 1],
   ];
 
   it.each(cases)('plan.config.yaml with %s', (_name, text, line) => {
