@@ -9,6 +9,7 @@ import { keyUsable, TRUST_DIR, type TrustedKey } from '../core/trust.js';
 import { artifactKind, planDir } from '../core/workspace.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sha256OfBlobs, treeEntries, treeId } from '../io/blobs.js';
+import { assertWritablePath } from '../io/confined.js';
 import { crashPoint } from '../io/crash.js';
 import { git } from '../io/git.js';
 import { listManifests, parseManifestLocation, readOptional } from '../io/handoffs.js';
@@ -168,6 +169,7 @@ async function dropUnreferencedTail(root: string, manifests: Awaited<ReturnType<
 /** Creates the handoff folder whole or not at all: written under a temporary name, then renamed. */
 async function writeHandoffDir(root: string, dir: string, manifest: Buffer, signatures: string): Promise<void> {
   const final = join(root, dir);
+  assertWritablePath(root, dir);
   if (existsSync(final)) throw new RepoError(`${dir} already exists; handoff manifests are never rewritten`);
   const temp = join(root, HANDOFFS_DIR, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(temp, { recursive: true });
@@ -199,6 +201,7 @@ export async function sign(options: RepoOptions & { manifest: string; key?: stri
   const key = await signingKey(options.cwd, options.key, `co-signing ${location.manifestPath}`);
   const now = options.now ?? new Date();
   return new PlanStore(repo.root).locked(`plan sign ${location.manifestPath}`, async () => {
+    assertWritablePath(repo.root, location.signaturesPath);
     const bytes = await readOptional(repo.root, location.manifestPath);
     if (!bytes) throw new RepoError(`${location.manifestPath} does not exist`);
     const signer = trustedSigner((await loadTrustStore(repo.root)).keys, key, now);
