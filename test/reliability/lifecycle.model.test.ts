@@ -184,10 +184,11 @@ const EVENT_POOL = ['go', 'back', 'stay', 'finish', 'create', 'retry'];
 const tableArb: fc.Arbitrary<RawTable> = fc
   .record({
     states: fc.uniqueArray(fc.constantFrom(...STATE_POOL), { minLength: 1, maxLength: 6 }),
-    terminal: fc.array(fc.integer({ min: 0, max: 5 }).map((n) => n === 0), { minLength: 6, maxLength: 6 }),
+    terminal: fc.array(fc.integer({ min: 0, max: 11 }).map((n) => n === 0), { minLength: 6, maxLength: 6 }),
     chain: fc.array(fc.integer({ min: 0, max: 7 }).map((n) => n !== 0), { minLength: 6, maxLength: 6 }),
-    extras: fc.array(fc.record({ from: fc.option(fc.constantFrom(...STATE_POOL, 'Z'), { freq: 12 }), event: fc.constantFrom(...EVENT_POOL), to: fc.constantFrom(...STATE_POOL, 'Z') }), { maxLength: 8 }),
-    initial: fc.constantFrom('create', 'create', 'create', 'go'),
+    // 'Z' (no such state) is rare so that a good share of the tables stays workable
+    extras: fc.oneof(fc.constant([]), fc.array(fc.record({ from: fc.option(fc.constantFrom(...STATE_POOL, ...STATE_POOL, 'Z'), { freq: 12 }), event: fc.constantFrom(...EVENT_POOL), to: fc.constantFrom(...STATE_POOL, ...STATE_POOL, 'Z') }), { maxLength: 5 })),
+    initial: fc.constantFrom('create', 'create', 'create', 'create', 'create', 'create', 'create', 'go'),
   })
   .map(({ states, terminal, chain, extras, initial }) => ({
     initial_event: initial,
