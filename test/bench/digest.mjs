@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from './generate.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PLAN_BIN = resolve(HERE, '..', '..', 'bin', 'plan.js');
@@ -22,16 +23,6 @@ const CYCLES = 8;
 const CYCLE_DAYS = 14;
 const ANCHOR = '2024-01-01';
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VERBS = ['Implement', 'Design', 'Migrate', 'Harden', 'Document', 'Refactor', 'Instrument', 'Automate'];
 const NOUNS = ['event bus', 'state machine', 'schema registry', 'handoff packager', 'digest renderer', 'approval flow', 'audit log', 'rate limiter'];

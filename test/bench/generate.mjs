@@ -19,7 +19,7 @@ export const GENERATOR_VERSION = 1;
 const DEPTH_LEVELS = 5;
 
 /** mulberry32: small, fast, and the same sequence on every platform. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
