@@ -21,8 +21,8 @@ import { goodBacklog, goodStoryMap } from '../e2e/lifecycle-support.js';
 export type BudgetName = 'smoke' | 'ci' | 'full';
 
 /**
- * How much each area does. `smoke` is what the regular `npm test` runs (no RELIABILITY_BUDGET),
- * `ci` the bounded `RELIABILITY_BUDGET=ci npm run test:reliability`, `full` its default.
+ * How much each area does: `smoke` (the default, under a minute) for a quick local check, `ci` the
+ * bounded run CI makes (`RELIABILITY_BUDGET=ci npm run test:reliability`), `full` the long one.
  */
 export interface Budget {
   name: BudgetName;
