@@ -2,6 +2,7 @@ import jsyaml from 'js-yaml';
 import { isMap, isPair, isScalar, isSeq, isAlias, parseDocument, Parser, visit, type CST, type Document, type Node } from 'yaml';
 import type { Finding } from '../finding.js';
 import type { LineIndex } from './lines.js';
+import { CORE_SCHEMA } from './yaml_schema.js';
 
 export interface YamlLimits {
   /** Deepest nesting of collections accepted. */
@@ -50,7 +51,7 @@ export function parseYaml(file: string, text: string, lines: LineIndex, limits: 
 
   if (!MAYBE_ANCHOR_OR_ALIAS.test(text)) {
     try {
-      const value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file, maxDepth: limits.maxDepth } as jsyaml.LoadOptions);
+      const value = jsyaml.load(text, { schema: CORE_SCHEMA, filename: file, maxDepth: limits.maxDepth } as jsyaml.LoadOptions);
       // An empty document is null, as `yaml` reads it, so the schema reports it rather than skipping it.
       return { value: value ?? null, findings: [], locate };
     } catch {
