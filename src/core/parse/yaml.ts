@@ -141,7 +141,8 @@ function locateInDocument(doc: Document, lines: LineIndex, path: readonly PathSe
     const segment = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(segment));
+      // a path through a collection key stops at its map: stringifying the key to compare it is exponential in its nesting (`? ? ? x`)
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
       const keyStart = rangeStart(pair.key);
       if (last && part === 'key' && keyStart !== undefined) return lines.position(keyStart);
