@@ -126,7 +126,7 @@ export function readArtifact(source: SourceFile, name: string, config: PlanConfi
   artifact.text = decoded;
   if (!decoded.parseable) return artifact;
   if (kind === 'yaml') artifact.data = parseYaml(source.path, decoded.text, decoded.lines, { maxDepth: config.lint.max_depth, maxAliases: config.lint.max_aliases });
-  else if (kind === 'json') artifact.data = parseJson(source.path, decoded.text, config.lint.max_depth);
+  else if (kind === 'json') artifact.data = parseJson(source.path, decoded.text, config.lint.max_depth, decoded.lines);
   else if (name === STORY_MAP_FILE || name.endsWith(`/${STORY_MAP_FILE}`)) artifact.storyMap = parseStoryMap(decoded.text, taskIdPattern);
   if (artifact.data) artifact.findings.push(...artifact.data.findings);
   return artifact;

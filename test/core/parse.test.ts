@@ -41,6 +41,14 @@ describe('parseYaml', () => {
     expect(yaml('a: 2024-01-15T10:00:00Z\nb: yes\nc: 1.0.0\n').value).toEqual({ a: '2024-01-15T10:00:00Z', b: 'yes', c: '1.0.0' });
   });
 
+  it.each([
+    ['without anchors (js-yaml)', ''],
+    ['with an anchor (yaml)', 'x: &x 1\n'],
+  ])('reads numbers as the YAML 1.2 core schema does, %s', (_name, prefix) => {
+    const result = yaml(`${prefix}bin: 0b11\nhex: -0x1F\nhalf: +.5\nexp: -.5e3\nhuge: 1e400\noct: 0o17\n`);
+    expect(result.value).toMatchObject({ bin: '0b11', hex: '-0x1F', half: 0.5, exp: -500, huge: Infinity, oct: 15 });
+  });
+
   it('reports every duplicate key at the second occurrence', () => {
     const result = yaml('a: 1\nb: 2\na: 3\nb: 4\n');
     expect(result.value).toBeUndefined();
@@ -70,6 +78,21 @@ describe('parseYaml', () => {
     expect(result.findings.length).toBeGreaterThan(0);
   });
 
+  it('reports nesting past the limit as too deep where it passes the limit, anchors or not', () => {
+    // the key on line n + 1 is n levels deep
+    const block = Array.from({ length: 70 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
+    expect(yaml(`a: 1\n${block}\n`).findings).toEqual([{ rule: 'yaml/too-deep', severity: 'error', message: 'nesting is 70 levels deep, over the limit of 64 (lint.max_depth)', file: 'f.yaml', line: 66, column: 65 }]);
+    // the 64th `[`, at 65 levels with the mapping around it
+    expect(yaml(`a: 1\nb: ${'&a ['.repeat(3000)}\n`).findings).toMatchObject([{ rule: 'yaml/too-deep', line: 2, column: 259 }]);
+    // a pair in a flow sequence is a mapping of its own: 32 times `[k: ` nest 65 deep with the mapping around them
+    expect(rules(yaml(`a: &a 1\nb: ${'[k: '.repeat(32)}${']'.repeat(32)}\n`).findings)).toEqual(['yaml/too-deep']);
+  });
+
+  it('locates paths in a file with nested complex keys without stringifying the keys', () => {
+    const text = `x: &a 1\n${'? '.repeat(40)}x\n: 1\ntasks:\n  - id: 5\n`;
+    expect(yaml(text).locate(['tasks', 0, 'id'])).toEqual({ line: 5, column: 9 });
+  });
+
   it('locates values and keys, as deep as the path exists', () => {
     const result = yaml('tasks:\n  - id: A-1\n    dependencies: ["B-2", "C-3"]\n');
     expect(result.locate(['tasks', 0, 'dependencies', 1])).toEqual({ line: 3, column: 27 });
@@ -92,6 +115,11 @@ describe('parseJson', () => {
   it('reports syntax errors with a position and locates values', () => {
     expect(parseJson('f.json', '{"a": [1,]}', 64).findings[0]).toMatchObject({ rule: 'json/syntax', line: 1 });
     expect(parseJson('f.json', '{\n "a": {"b": [1, 2]}\n}', 64).locate(['a', 'b', 1])).toEqual({ line: 2, column: 17 });
+  });
+
+  it('counts lines as LineIndex does: a lone \\r does not end one', () => {
+    expect(parseJson('f.json', '{"a": 1, "\r\r\ra": 2, "b": 1,\n"b": 2}', 64).findings[0]).toMatchObject({ rule: 'json/duplicate-key', line: 2, column: 1 });
+    expect(parseJson('f.json', '["\r\r", 1,]', 64).findings[0]).toMatchObject({ rule: 'json/syntax', line: 1 });
   });
 });
 

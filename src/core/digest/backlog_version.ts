@@ -1,6 +1,7 @@
 import jsyaml from 'js-yaml';
 import { decodeText, isDecoded } from '../parse/text.js';
 import { parseYaml, type YamlLimits } from '../parse/yaml.js';
+import { CORE_SCHEMA } from '../parse/yaml_schema.js';
 
 /** What the digest needs of a task in one version of a backlog. */
 export interface TaskRecord {
@@ -152,7 +153,7 @@ export class BacklogVersionParser {
     let ok = this.frames.get(frame);
     if (ok === undefined) {
       try {
-        const value = jsyaml.load(frame, { schema: jsyaml.CORE_SCHEMA }) as Record<string, unknown> | null;
+        const value = jsyaml.load(frame, { schema: CORE_SCHEMA }) as Record<string, unknown> | null;
         ok = typeof value === 'object' && value !== null && !Array.isArray(value) && 'tasks' in value && value['tasks'] === null;
       } catch {
         ok = false;
@@ -185,7 +186,7 @@ export class BacklogVersionParser {
 /** One list item parsed alone: its task line, NOT_A_TASK, or NOT_ALONE when it does not parse on its own. */
 function parseItem(item: string): string {
   try {
-    const value = jsyaml.load(item, { schema: jsyaml.CORE_SCHEMA });
+    const value = jsyaml.load(item, { schema: CORE_SCHEMA });
     if (!Array.isArray(value) || value.length !== 1) return NOT_ALONE;
     return encodeTask(value[0]) ?? NOT_A_TASK;
   } catch {

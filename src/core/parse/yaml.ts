@@ -1,7 +1,8 @@
 import jsyaml from 'js-yaml';
-import { isMap, isPair, isScalar, isSeq, isAlias, parseDocument, Parser, visit, type CST, type Document, type Node } from 'yaml';
+import { Composer, isMap, isScalar, isSeq, isAlias, Parser, visit, YAMLParseError, type CST, type Document, type Node } from 'yaml';
 import type { Finding } from '../finding.js';
 import type { LineIndex } from './lines.js';
+import { CORE_SCHEMA } from './yaml_schema.js';
 
 export interface YamlLimits {
   /** Deepest nesting of collections accepted. */
@@ -33,24 +34,27 @@ const MAYBE_ANCHOR_OR_ALIAS = /(?:^|[\s[{,])[&*][^\s,[\]{}]/m;
  * js-yaml is ~13x faster than `yaml`, so it reads the files that have no anchors or aliases;
  * anything it rejects, and anything with aliases, is read by `yaml`, whose errors are complete
  * (all duplicate keys, not the first) and whose alias counting stops billion-laughs bombs.
+ * Both refuse nesting past limits.maxDepth before they recurse into it: js-yaml by its maxDepth,
+ * `yaml` by a walk of its concrete syntax tree before composing.
  */
 export function parseYaml(file: string, text: string, lines: LineIndex, limits: YamlLimits): ParsedYaml {
+  let tokens: CST.Token[] | undefined;
   let document: Document | undefined;
-  let cst: CST.Token | undefined;
-  const getDocument = (): Document => (document ??= parseDocument(text, { schema: 'core', merge: false, uniqueKeys: true, keepSourceTokens: false }));
-  // Findings are located on the concrete syntax tree, ~5x cheaper than composing a Document.
+  const cstTokens = (): CST.Token[] => (tokens ??= Array.from(new Parser().parse(text)));
+  const getDocument = (): Document => (document ??= composeDocument(cstTokens(), text.length));
+  // Findings are located on the concrete syntax tree, cheaper than composing a Document.
   const locate = (path: readonly PathSegment[], part: 'key' | 'value' = 'value'): Position => {
     if (document) return locateInDocument(document, lines, path, part);
     const top = path.length === 1 ? topLevelKey(text, String(path[0]), part) : undefined;
     if (top !== undefined) return lines.position(top);
-    cst ??= firstDocument(text);
-    const offset = cst ? locateInCst(cst, path, part) : undefined;
+    const root = firstDocument(cstTokens());
+    const offset = root ? locateInCst(root, path, part) : undefined;
     return offset === undefined ? locateInDocument(getDocument(), lines, path, part) : lines.position(offset);
   };
 
   if (!MAYBE_ANCHOR_OR_ALIAS.test(text)) {
     try {
-      const value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file, maxDepth: limits.maxDepth } as jsyaml.LoadOptions);
+      const value = jsyaml.load(text, { schema: CORE_SCHEMA, filename: file, maxDepth: limits.maxDepth } as jsyaml.LoadOptions);
       // An empty document is null, as `yaml` reads it, so the schema reports it rather than skipping it.
       return { value: value ?? null, findings: [], locate };
     } catch {
@@ -58,17 +62,22 @@ export function parseYaml(file: string, text: string, lines: LineIndex, limits: 
     }
   }
 
-  const doc = getDocument();
   const findings: Finding[] = [];
+  const deep = tooDeep(cstTokens(), limits.maxDepth);
+  if (deep) {
+    findings.push({ rule: 'yaml/too-deep', severity: 'error', message: `nesting is ${deep.depth} levels deep, over the limit of ${limits.maxDepth} (lint.max_depth)`, file, ...lines.position(deep.offset) });
+    return { value: undefined, findings, locate };
+  }
+  const doc = getDocument();
   for (const error of doc.errors) {
     const duplicate = error.code === 'DUPLICATE_KEY';
-    const tooDeep = /call stack/i.test(error.message);
+    const stackRanOut = /call stack/i.test(error.message);
     // where the stack ran out depends on the process, not the file: report the document's start
-    const pos = tooDeep ? { line: 1, column: 1 } : lines.position(error.pos[0]);
+    const pos = stackRanOut ? { line: 1, column: 1 } : lines.position(error.pos[0]);
     findings.push({
-      rule: duplicate ? 'yaml/duplicate-key' : tooDeep ? 'yaml/too-deep' : 'yaml/syntax',
+      rule: duplicate ? 'yaml/duplicate-key' : stackRanOut ? 'yaml/too-deep' : 'yaml/syntax',
       severity: 'error',
-      message: duplicate ? duplicateKeyMessage(text, error.pos[0]) : tooDeep ? `nesting is too deep to parse (limit ${limits.maxDepth})` : firstLine(error.message),
+      message: duplicate ? duplicateKeyMessage(text, error.pos[0]) : stackRanOut ? `nesting is too deep to parse (limit ${limits.maxDepth})` : firstLine(error.message),
       file,
       ...pos,
     });
@@ -93,11 +102,6 @@ export function parseYaml(file: string, text: string, lines: LineIndex, limits: 
     });
     return { value: undefined, findings, locate };
   }
-  const depth = collectionDepth(doc.contents);
-  if (depth > limits.maxDepth) {
-    findings.push({ rule: 'yaml/too-deep', severity: 'error', message: `nesting is ${depth} levels deep, over the limit of ${limits.maxDepth} (lint.max_depth)`, file, line: 1, column: 1 });
-    return { value: undefined, findings, locate };
-  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: Math.max(limits.maxAliases, 1) * 10 });
@@ -116,21 +120,52 @@ function duplicateKeyMessage(text: string, offset: number): string {
   return key ? `duplicate key "${key}"` : 'duplicate key';
 }
 
-function collectionDepth(root: unknown): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[root, 1]];
+/** The first document of a stream, as `parseDocument` composes it: a second document is an error. */
+function composeDocument(tokens: readonly CST.Token[], length: number): Document {
+  let doc: Document | undefined;
+  for (const next of new Composer({ schema: 'core', merge: false, uniqueKeys: true, keepSourceTokens: false }).compose(tokens, true, length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError(next.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  return doc!;
+}
+
+/**
+ * How deep the collections of a concrete syntax tree nest, and where the first one past `limit`
+ * starts; undefined within the limit. The walk needs no recursion, unlike composing a Document,
+ * which recurses once per level: thousands of levels bring V8 so near its stack limit that it
+ * may abort the process (a regular expression compiled there runs out of memory) instead of throwing.
+ */
+function tooDeep(tokens: readonly CST.Token[], limit: number): { depth: number; offset: number } | undefined {
+  let deepest = 0;
+  let first: number | undefined;
+  const reach = (depth: number, offset: number) => {
+    if (depth > deepest) deepest = depth;
+    if (depth === limit + 1 && (first === undefined || offset < first)) first = offset;
+  };
+  // each token with the depth of the collection that holds it
+  const stack: Array<[CST.Token | null | undefined, number]> = tokens.map((token) => [token, 0]);
   while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (isMap(node) || isSeq(node)) {
-      if (depth > max) max = depth;
-      for (const item of node.items) {
-        if (isPair(item)) {
-          stack.push([item.key, depth + 1], [item.value, depth + 1]);
-        } else stack.push([item, depth + 1]);
+    const [token, outer] = stack.pop()!;
+    if (!token) continue;
+    if (token.type === 'document') stack.push([token.value, outer]);
+    else if (token.type === 'block-scalar') for (const prop of token.props) stack.push([prop, outer]);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      const depth = outer + 1;
+      reach(depth, token.offset);
+      const seq = token.type === 'flow-collection' && token.start.source === '[';
+      for (const item of token.items as CST.CollectionItem[]) {
+        // a pair in a flow sequence, `[a: 1]`, is a mapping of its own
+        const pair = seq && (item.sep !== undefined || item.start.some((t) => t.type === 'explicit-key-ind'));
+        if (pair) reach(depth + 1, item.key?.offset ?? item.value?.offset ?? token.offset);
+        stack.push([item.key, pair ? depth + 1 : depth], [item.value, pair ? depth + 1 : depth]);
       }
     }
   }
-  return max;
+  return first === undefined ? undefined : { depth: deepest, offset: first };
 }
 
 function locateInDocument(doc: Document, lines: LineIndex, path: readonly PathSegment[], part: 'key' | 'value'): Position {
@@ -140,7 +175,8 @@ function locateInDocument(doc: Document, lines: LineIndex, path: readonly PathSe
     const segment = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(segment));
+      // a path through a collection key stops at its map: stringifying the key to compare it is exponential in its nesting (`? ? ? x`)
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
       const keyStart = rangeStart(pair.key);
       if (last && part === 'key' && keyStart !== undefined) return lines.position(keyStart);
@@ -161,8 +197,8 @@ function rangeStart(node: unknown): number | undefined {
   return undefined;
 }
 
-function firstDocument(text: string): CST.Token | undefined {
-  for (const token of new Parser().parse(text)) if (token.type === 'document') return token.value;
+function firstDocument(tokens: readonly CST.Token[]): CST.Token | undefined {
+  for (const token of tokens) if (token.type === 'document') return token.value;
   return undefined;
 }
 

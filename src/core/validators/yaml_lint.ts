@@ -34,9 +34,10 @@ export const yamlLintValidator: Validator = {
         for (const m of text.matchAll(TRAILING)) {
           findings.push({ rule: 'yaml/trailing-space', severity: layout, message: 'trailing whitespace', ...at(m.index + m[1]!.length) });
         }
+        let inBlockScalar: boolean[] | undefined;
         for (const m of text.matchAll(TRUTHY)) {
-          const line = lines.position(m.index).line;
-          if (insideBlockScalar(lines, line)) continue;
+          inBlockScalar ??= blockScalarLines(lines);
+          if (inBlockScalar[lines.position(m.index).line]) continue;
           findings.push({ rule: 'yaml/truthy', severity: 'warning', message: `"${m[2]}" is a boolean in YAML 1.1 but a string in YAML 1.2; quote it or write true/false`, ...at(m.index + m[1]!.length) });
         }
       }
@@ -45,19 +46,18 @@ export const yamlLintValidator: Validator = {
   },
 };
 
-/** Whether a line is content of a `|` or `>` block scalar: some less-indented line above opens one. */
-function insideBlockScalar(lines: LineIndex, line: number): boolean {
-  const indentOf = (text: string) => text.length - text.trimStart().length;
-  let indent = indentOf(lines.lineText(line));
-  for (let above = line - 1; above >= 1; above--) {
-    const text = lines.lineText(above);
+/** Which lines (by 1-based number) are content of a `|` or `>` block scalar: some less-indented line above opens one. */
+function blockScalarLines(lines: LineIndex): boolean[] {
+  const inside: boolean[] = [];
+  // the chain of lines a next line may belong to, less indented each: one pass instead of a walk up from every match
+  const chain: Array<{ indent: number; inScalar: boolean }> = [];
+  for (let line = 1; line <= lines.lineCount; line++) {
+    const text = lines.lineText(line);
     if (text.trim() === '') continue;
-    const own = indentOf(text);
-    if (own < indent) {
-      if (BLOCK_SCALAR_HEADER.test(text)) return true;
-      indent = own;
-      if (own === 0) return false;
-    }
+    const indent = text.length - text.trimStart().length;
+    while (chain.length > 0 && chain[chain.length - 1]!.indent >= indent) chain.pop();
+    inside[line] = chain[chain.length - 1]?.inScalar ?? false;
+    chain.push({ indent, inScalar: inside[line] || BLOCK_SCALAR_HEADER.test(text) });
   }
-  return false;
+  return inside;
 }
