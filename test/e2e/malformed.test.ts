@@ -424,6 +424,7 @@ describe('plan lint with a broken config (exit 2 naming the file)', () => {
     ['an absolute plans_dir', 'plans_dir: /etc\n', 1],
     ['rulebook_dir escaping through ..', 'rulebook_dir: rules/../../x\n', 1],
     ['plans_dir at the repository root', 'plans_dir: ./\n', 1],
+    ['a max_depth deep enough to exhaust the stack', 'lint:\n  max_depth: 100000\n', 2],
   ];
 
   it.each(cases)('plan.config.yaml with %s', (_name, text, line) => {

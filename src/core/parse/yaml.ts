@@ -123,7 +123,7 @@ function duplicateKeyMessage(text: string, offset: number): string {
 /** The first document of a stream, as `parseDocument` composes it: a second document is an error. */
 function composeDocument(tokens: readonly CST.Token[], length: number): Document {
   let doc: Document | undefined;
-  for (const next of new Composer({ schema: 'core', merge: false, uniqueKeys: true, keepSourceTokens: false }).compose(tokens, true, length)) {
+  for (const next of new Composer({ schema: 'core', merge: false, uniqueKeys: true, keepSourceTokens: false, logLevel: 'error' }).compose(tokens, true, length)) {
     if (!doc) doc = next;
     else {
       doc.errors.push(new YAMLParseError(next.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
