@@ -30,13 +30,14 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   // taking the lock is the repair: it takes over a stale lock, finishes the journal, removes leftovers
   const fixed = options.fix ? await store.locked('plan doctor --fix', async (repaired) => repaired) : [];
   let journal = false;
-  let journalProblem: string | undefined;
+  let badJournal: { file: string; problem: string } | undefined;
   try {
     journal = (await store.readJournal()) !== undefined;
   } catch (error) {
     if (!(error instanceof PlanError)) throw error;
-    journalProblem = error.message;
+    badJournal = { file: JOURNAL_PATH, problem: error.message };
   }
+  const holder = await store.staleLock();
   let stateText: string | undefined;
   try {
     stateText = await readFile(join(repo.root, STATE_PATH), 'utf8');
@@ -76,10 +77,8 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     plansDir: repo.config.plans_dir,
     currentBlobs,
     journal,
-    journalProblem,
-    journalPath: JOURNAL_PATH,
-    staleLock: await store.staleLock(),
-    lockPath: LOCK_PATH,
+    badJournal,
+    staleLock: holder ? { file: LOCK_PATH, holder } : undefined,
     strayFiles: stray.filter((f) => !leftovers.includes(f)),
     leftovers,
   });

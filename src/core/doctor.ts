@@ -16,12 +16,10 @@ export interface DoctorInput {
   currentBlobs: ReadonlyMap<string, Record<string, string>>;
   /** An interrupted change is waiting to be finished. */
   journal: boolean;
-  /** Why the journal will not be replayed (garbage, committed, stale), when there is one that will not. */
-  journalProblem?: string;
-  journalPath?: string;
-  /** Who left the lock, when its holder is no longer running. */
-  staleLock?: string;
-  lockPath?: string;
+  /** A journal that will not be replayed (garbage, committed, stale), and why. */
+  badJournal?: { file: string; problem: string };
+  /** A lock whose holder is no longer running, and who that was. */
+  staleLock?: { file: string; holder: string };
   /** Files under .plan/ that plan does not know. */
   strayFiles: string[];
   /** Temporary files and folders that killed plan commands left under .plan/. */
@@ -58,8 +56,8 @@ export function diagnose(input: DoctorInput): Finding[] {
   }
 
   if (input.journal) add('doctor/interrupted', 'warning', 'a transition was interrupted (a crash or a kill); any plan command that writes finishes it: run plan doctor --fix');
-  if (input.journalProblem) add('doctor/bad-journal', 'error', input.journalProblem, { file: input.journalPath });
-  if (input.staleLock) add('doctor/stale-lock', 'info', `the lock was left by ${input.staleLock}, which is no longer running; the next plan command that writes takes it over (plan doctor --fix removes it)`, { file: input.lockPath });
+  if (input.badJournal) add('doctor/bad-journal', 'error', input.badJournal.problem, { file: input.badJournal.file });
+  if (input.staleLock) add('doctor/stale-lock', 'info', `the lock was left by ${input.staleLock.holder}, which is no longer running; the next plan command that writes takes it over (plan doctor --fix removes it)`, { file: input.staleLock.file });
 
   for (const [plan, { path, parsed }] of input.logs) {
     for (const p of parsed.problems) add('doctor/bad-event-line', 'error', `${p.message}; remove the line or restore the file from git`, { file: path, line: p.line, plan });

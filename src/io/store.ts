@@ -1,6 +1,6 @@
 import { lstat, mkdir, readFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { parseEventLog, serializeEvent, type ParsedEvents, type PlanningEvent } from '../core/events.js';
+import { assertPlanId, parseEventLog, serializeEvent, type ParsedEvents, type PlanningEvent } from '../core/events.js';
 import { PlanError, RepoError } from '../core/errors.js';
 import { parseState, serializeState, type PlanState, type StateFile } from '../core/state.js';
 import { renameDurably, tempOwner, writeFileAtomic } from './atomic.js';
@@ -18,7 +18,6 @@ export const EVENTS_DIR = `${PLAN_DIR}/events`;
 export const LOCK_PATH = `${PLAN_DIR}/lock`;
 export const JOURNAL_PATH = `${PLAN_DIR}/journal.json`;
 
-const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const EVENT_TYPES = new Set(['STATE_TRANSITION', 'PLAN_CREATED', 'GATE_FAILED']);
 
 export function eventLogPath(plan: string): string {
@@ -57,6 +56,15 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
+function isPlanId(id: string): boolean {
+  try {
+    assertPlanId(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const sameState = (a: PlanState, b: PlanState): boolean => a.state === b.state && a.since === b.since && a.seq === b.seq && a.event === b.event;
 
 async function exists(path: string): Promise<boolean> {
@@ -67,7 +75,7 @@ async function exists(path: string): Promise<boolean> {
 function journalProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'is not a JSON object';
   const j = value as Partial<Journal>;
-  if (typeof j.plan !== 'string' || !PLAN_ID.test(j.plan)) return 'names no valid plan id';
+  if (typeof j.plan !== 'string' || !isPlanId(j.plan)) return 'names no valid plan id';
   const parsed = parseEventLog(JSON.stringify(j.event ?? null));
   const e = parsed.events[0]?.event;
   if (!e || !EVENT_TYPES.has(e.type) || e.payload.entity_id !== j.plan) return `holds no event of plan ${j.plan}`;
@@ -173,7 +181,8 @@ export class PlanStore {
     const problem = journalProblem(value);
     if (problem) throw refuse(problem);
     const journal = value as Journal;
-    const current = (await this.readState()).get(journal.plan);
+    // an unreadable state file is not the journal's problem: whoever reads the state next reports it
+    const current = (await this.readState().catch(() => undefined))?.get(journal.plan);
     if (journal.state && current && current.seq >= journal.state.seq && !sameState(current, journal.state)) {
       throw refuse(`is older than the state of plan ${journal.plan} (seq ${current.seq})`);
     }
@@ -182,7 +191,8 @@ export class PlanStore {
 
   /** Who left the lock, when its holder is no longer running. */
   async staleLock(): Promise<string | undefined> {
-    const holder = await lockHolder(this.path(LOCK_PATH), LOCK_PATH);
+    // a lock that cannot be read is reported by the writer that cannot take it
+    const holder = await lockHolder(this.path(LOCK_PATH), LOCK_PATH).catch(() => undefined);
     return holder && !holder.live ? holder.who : undefined;
   }
 
