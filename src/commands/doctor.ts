@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { diagnose } from '../core/doctor.js';
 import type { ParsedEvents } from '../core/events.js';
 import type { Finding } from '../core/finding.js';
-import { PlanStore, EVENTS_DIR, PLAN_DIR, STATE_PATH, eventLogPath } from '../io/store.js';
+import { PlanError } from '../core/errors.js';
+import { PlanStore, EVENTS_DIR, JOURNAL_PATH, LOCK_PATH, PLAN_DIR, STATE_PATH, eventLogPath } from '../io/store.js';
 import { openRepo, type RepoOptions } from './repo.js';
 import { gitBlobId, worktreeWorkspace } from './workspace.js';
 
 export interface DoctorOptions extends RepoOptions {
-  /** Finish an interrupted transition (the only repair that is always safe). */
+  /** Finish an interrupted transition, clear a stale lock and remove killed commands' temporary files (the repairs that are always safe). */
   fix?: boolean;
 }
 
@@ -26,12 +27,17 @@ const KNOWN = new Set(['state.yaml', 'events', 'approvals', 'keys', 'handoffs', 
 export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const repo = await openRepo(options);
   const store = new PlanStore(repo.root);
-  const fixed: string[] = [];
-  if (options.fix && store.hasJournal()) {
-    await store.locked('plan doctor --fix', async () => {
-      if (await store.recover()) fixed.push('finished an interrupted transition');
-    });
+  // taking the lock is the repair: it takes over a stale lock, finishes the journal, removes leftovers
+  const fixed = options.fix ? await store.locked('plan doctor --fix', async (repaired) => repaired) : [];
+  let journal = false;
+  let badJournal: { file: string; problem: string } | undefined;
+  try {
+    journal = (await store.readJournal()) !== undefined;
+  } catch (error) {
+    if (!(error instanceof PlanError)) throw error;
+    badJournal = { file: JOURNAL_PATH, problem: error.message };
   }
+  const holder = await store.staleLock();
   let stateText: string | undefined;
   try {
     stateText = await readFile(join(repo.root, STATE_PATH), 'utf8');
@@ -56,6 +62,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   } catch {
     entries = [];
   }
+  const leftovers = await store.crashLeftovers();
   const stray = entries.filter((e) => !KNOWN.has(e)).map((e) => `${PLAN_DIR}/${e}`);
   try {
     for (const e of await readdir(join(repo.root, EVENTS_DIR))) if (!e.endsWith('.jsonl')) stray.push(`${EVENTS_DIR}/${e}`);
@@ -69,8 +76,11 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     planDirs: new Set(workspace.plans.keys()),
     plansDir: repo.config.plans_dir,
     currentBlobs,
-    journal: store.hasJournal(),
-    strayFiles: stray,
+    journal,
+    badJournal,
+    staleLock: holder ? { file: LOCK_PATH, holder } : undefined,
+    strayFiles: stray.filter((f) => !leftovers.includes(f)),
+    leftovers,
   });
   return { root: repo.root, findings, fixed, checked: { plans: new Set([...workspace.plans.keys(), ...logs.keys()]).size, eventLogs: logs.size } };
 }

@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
-import { RepoError, UsageError } from '../core/errors.js';
+import { PlanError, RepoError, UsageError } from '../core/errors.js';
 import type { GovernanceTag } from '../core/rulebook.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { tempFolderPath, writeFileAtomic } from '../io/atomic.js';
+import { assertRealDirInside } from '../io/inside_repo.js';
 import { packageRoot } from '../io/package.js';
 import { loadGovernance } from '../io/rulebook.js';
 import { openRepo, type RepoOptions } from './repo.js';
 import { loadLifecycle } from '../io/rulebook.js';
-import { PlanStore, SCHEMA_DIR, STATE_PATH } from '../io/store.js';
+import { PLAN_DIR, PlanStore, SCHEMA_DIR, STATE_PATH } from '../io/store.js';
 import { applyTransition } from './transition.js';
 
 export interface NewPlanOptions extends RepoOptions {
@@ -32,25 +32,39 @@ export interface NewPlanResult {
 
 const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Creates `plans/<id>/` from the templates; refuses to touch an existing plan. */
+/**
+ * Creates `plans/<id>/` from the templates with the plan's first event, atomically: the folder is
+ * built under .plan/ and moved into place by the change that gives the plan its state (see
+ * PlanStore), so a crash leaves the whole plan or nothing. Refuses to touch an existing plan.
+ */
 export async function newPlan(options: NewPlanOptions): Promise<NewPlanResult> {
   if (!PLAN_ID.test(options.id)) throw new UsageError(`invalid plan id "${options.id}": use letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64)`);
   const repo = await openRepo(options);
   const { root, config } = repo;
-  const dir = `${config.plans_dir.replace(/\/+$/, '')}/${options.id}`;
+  const plansDir = config.plans_dir.replace(/\/+$/, '');
+  const dir = `${plansDir}/${options.id}`;
   const tags = parseTags(options.tags ?? [], loadGovernance(root, config).tags);
   const lifecycle = loadLifecycle(root, config);
-  const store = new PlanStore(root);
+  const temp = tempFolderPath(PLAN_DIR);
+  const store = new PlanStore(root, { from: temp, to: dir });
   return store.locked(`plan new ${options.id}`, async () => {
-    if (existsSync(join(root, dir))) throw new RepoError(`plan "${options.id}" already exists at ${dir}/`);
+    // lstat, not exists: a dangling link there is in the way too
+    if (await lstat(join(root, dir)).catch(() => undefined)) throw new RepoError(`plan "${options.id}" already exists at ${dir}/`);
     if ((await store.readState()).has(options.id)) throw new RepoError(`plan "${options.id}" already has a state line in ${STATE_PATH}`);
-    const files = await writePlanFiles(root, dir, options, tags);
-    const created = await applyTransition(repo, lifecycle, store, { ...options, plan: options.id, target: lifecycle.initialEvent }, undefined);
-    return { plan: options.id, dir, files, state: created.to ?? 'PLANNED', eventId: created.eventId };
+    await assertRealDirInside(root, plansDir);
+    try {
+      const files = await writePlanFiles(root, temp, dir, options, tags);
+      const created = await applyTransition(repo, lifecycle, store, { ...options, plan: options.id, target: lifecycle.initialEvent }, undefined);
+      if (created.outcome !== 'applied') throw new PlanError(`plan "${options.id}" was not created: ${created.reason ?? created.outcome}`, 1);
+      return { plan: options.id, dir, files, state: created.to ?? 'PLANNED', eventId: created.eventId };
+    } finally {
+      await rm(join(root, temp), { recursive: true, force: true }); // gone already when the plan was created
+    }
   });
 }
 
-async function writePlanFiles(root: string, dir: string, options: NewPlanOptions, tags: Record<string, string | number | boolean>): Promise<string[]> {
+/** Renders the templates into `buildDir`; returns the paths the files will have in `dir`. */
+async function writePlanFiles(root: string, buildDir: string, dir: string, options: NewPlanOptions, tags: Record<string, string | number | boolean>): Promise<string[]> {
   const templateDir = join(packageRoot(), 'templates', 'plan');
   const handlebars = Handlebars.create();
   handlebars.registerHelper('yaml', (value: unknown) => new Handlebars.SafeString(typeof value === 'string' ? JSON.stringify(value) : String(value)));
@@ -64,17 +78,11 @@ async function writePlanFiles(root: string, dir: string, options: NewPlanOptions
     schemaDir: relative(join(root, dir), join(root, SCHEMA_DIR)).split('\\').join('/'),
   };
   const files: string[] = [];
-  try {
-    for (const name of (await readdir(templateDir)).filter((f) => f.endsWith('.hbs')).sort()) {
-      const template = handlebars.compile(await readFile(join(templateDir, name), 'utf8'), { noEscape: true, strict: false });
-      const path = `${dir}/${name.slice(0, -'.hbs'.length)}`;
-      await writeFileAtomic(join(root, path), template(context));
-      files.push(path);
-    }
-  } catch (error) {
-    // A half-made plan folder would be linted as a broken plan: leave nothing behind.
-    await rm(join(root, dir), { recursive: true, force: true });
-    throw error;
+  for (const name of (await readdir(templateDir)).filter((f) => f.endsWith('.hbs')).sort()) {
+    const template = handlebars.compile(await readFile(join(templateDir, name), 'utf8'), { noEscape: true, strict: false });
+    const file = name.slice(0, -'.hbs'.length);
+    await writeFileAtomic(join(root, buildDir, file), template(context));
+    files.push(`${dir}/${file}`);
   }
   return files;
 }

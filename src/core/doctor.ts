@@ -16,8 +16,14 @@ export interface DoctorInput {
   currentBlobs: ReadonlyMap<string, Record<string, string>>;
   /** An interrupted change is waiting to be finished. */
   journal: boolean;
+  /** A journal that will not be replayed (garbage, committed, stale), and why. */
+  badJournal?: { file: string; problem: string };
+  /** A lock whose holder is no longer running, and who that was. */
+  staleLock?: { file: string; holder: string };
   /** Files under .plan/ that plan does not know. */
   strayFiles: string[];
+  /** Temporary files and folders that killed plan commands left under .plan/. */
+  leftovers?: string[];
 }
 
 const STATE_CHANGING = new Set(['STATE_TRANSITION', 'PLAN_CREATED']);
@@ -50,6 +56,8 @@ export function diagnose(input: DoctorInput): Finding[] {
   }
 
   if (input.journal) add('doctor/interrupted', 'warning', 'a transition was interrupted (a crash or a kill); any plan command that writes finishes it: run plan doctor --fix');
+  if (input.badJournal) add('doctor/bad-journal', 'error', input.badJournal.problem, { file: input.badJournal.file });
+  if (input.staleLock) add('doctor/stale-lock', 'info', `the lock was left by ${input.staleLock.holder}, which is no longer running; the next plan command that writes takes it over (plan doctor --fix removes it)`, { file: input.staleLock.file });
 
   for (const [plan, { path, parsed }] of input.logs) {
     for (const p of parsed.problems) add('doctor/bad-event-line', 'error', `${p.message}; remove the line or restore the file from git`, { file: path, line: p.line, plan });
@@ -84,6 +92,7 @@ export function diagnose(input: DoctorInput): Finding[] {
     if (!state.has(plan) && !input.logs.has(plan) && !conflicted.has(plan)) add('doctor/untracked-plan', 'info', `plan ${plan} has files but no lifecycle state; run: plan transition ${plan} create_plan`, { plan });
   }
   for (const file of input.strayFiles) add('doctor/orphan-file', 'info', `${file} is not a file plan writes; remove it if nothing else uses it`, { file });
+  for (const file of input.leftovers ?? []) add('doctor/crash-leftover', 'info', `${file} is a temporary file of a plan command that was killed; any plan command that writes removes it (plan doctor --fix)`, { file });
   return findings;
 }
 
