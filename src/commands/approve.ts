@@ -1,10 +1,7 @@
-import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { approvalsPath, envelopeLine, planContentDigest } from '../core/approvals.js';
 import { planDir } from '../core/workspace.js';
 import { UsageError } from '../core/errors.js';
-import { assertWritablePath } from '../io/confined.js';
+import { openAppendNoFollow } from '../io/inside_repo.js';
 import { crashPoint } from '../io/crash.js';
 import { git } from '../io/git.js';
 import { PlanStore } from '../io/store.js';
@@ -47,12 +44,8 @@ export async function approve(options: ApproveOptions): Promise<ApproveResult> {
   const digest = planContentDigest(sources.filter((s) => s.kind === 'file').map((s) => ({ path: s.path, bytes: s.bytes })));
   const line = envelopeLine({ plan: options.plan, role: signer.role, approved_at: isoSeconds(now), content_sha256: digest }, key.keyId, (data) => key.sign(data));
   const file = approvalsPath(options.plan);
-  const full = join(repo.root, file);
-  assertWritablePath(repo.root, file);
-  await mkdir(dirname(full), { recursive: true });
   // One append of one whole line with O_APPEND, then fsync: concurrent approvers cannot interleave bytes.
-  // O_NOFOLLOW: a link swapped in after the check above is still refused.
-  const handle = await open(full, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  const handle = await openAppendNoFollow(repo.root, file, { create: true });
   try {
     crashPoint('before-approval');
     await handle.appendFile(line);

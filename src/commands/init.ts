@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG } from '../core/config.js';
 import { serializeState } from '../core/state.js';
 import { PLAN_DIR, SCHEMA_DIR, STATE_PATH } from '../io/store.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { assertFileInside, assertRealDirInside } from '../io/inside_repo.js';
 import { git, listWorktree, repoRoot } from '../io/git.js';
 import { loadConfig } from '../io/config.js';
 import { packageRoot } from '../io/package.js';
@@ -44,51 +45,64 @@ export async function init(options: InitOptions): Promise<InitResult> {
 
   // Schema copies in the repository give editors a path that works however plan was installed.
   for (const name of (await readdir(join(pkg, 'schemas'))).filter((f) => f.endsWith('.schema.json')).sort()) {
-    record(`${SCHEMA_DIR}/${name}`, await writeIfChanged(join(root, SCHEMA_DIR, name), await readFile(join(pkg, 'schemas', name), 'utf8')));
+    record(`${SCHEMA_DIR}/${name}`, await writeIfChanged(root, `${SCHEMA_DIR}/${name}`, await readFile(join(pkg, 'schemas', name), 'utf8')));
   }
   if (!configFile) {
     const text = `${MODELINE}${SCHEMA_DIR}/config.schema.json\n# plan's settings; every key is optional. \`plan config --print\` shows the resolved values.\nplans_dir: ${DEFAULT_CONFIG.plans_dir}\nlint:\n  max_warnings: -1\n`;
-    record('plan.config.yaml', await writeIfAbsent(join(root, 'plan.config.yaml'), text));
+    record('plan.config.yaml', await writeIfAbsent(root, 'plan.config.yaml', text));
   } else record(configFile, 'unchanged');
 
-  record(STATE_PATH, await writeIfAbsent(join(root, STATE_PATH), serializeState(new Map())));
-  record(`${PLAN_DIR}/.gitignore`, await ensureLines(join(root, PLAN_DIR, '.gitignore'), ['# the lock and an interrupted change are local to one checkout', 'lock', 'journal.json']));
-  record('.gitattributes', await ensureLines(join(root, '.gitattributes'), GITATTRIBUTES_LINES));
+  record(STATE_PATH, await writeIfAbsent(root, STATE_PATH, serializeState(new Map())));
+  record(`${PLAN_DIR}/.gitignore`, await ensureLines(root, `${PLAN_DIR}/.gitignore`, ['# the lock and an interrupted change are local to one checkout', 'lock', 'journal.json']));
+  record('.gitattributes', await ensureLines(root, '.gitattributes', GITATTRIBUTES_LINES));
   record('.git/config (merge.plan-state)', await configureMergeDriver(root));
 
   if (options.rulebook !== false) {
     for (const name of RULEBOOK_FILES) {
-      const target = join(root, config.rulebook_dir, `${name}.yaml`);
+      const target = `${config.rulebook_dir}/${name}.yaml`;
       const original = await readFile(join(pkg, 'rulebook', `${name}.yaml`), 'utf8');
-      const schemaRef = relative(dirname(target), join(root, SCHEMA_DIR)).split('\\').join('/');
-      record(`${config.rulebook_dir}/${name}.yaml`, await writeIfAbsent(target, original.replace(/(\$schema=)\.\.\/schemas/, `$1${schemaRef}`)));
+      const schemaRef = relative(dirname(join(root, target)), join(root, SCHEMA_DIR)).split('\\').join('/');
+      record(target, await writeIfAbsent(root, target, original.replace(/(\$schema=)\.\.\/schemas/, `$1${schemaRef}`)));
     }
   }
 
+  await assertRealDirInside(root, config.plans_dir);
   await mkdir(join(root, config.plans_dir), { recursive: true });
   for (const path of await listWorktree(root, [config.plans_dir])) {
     const schema = PLAN_FILE_SCHEMAS[path.split('/').pop()!];
     if (!schema) continue;
     const schemaRef = relative(dirname(join(root, path)), join(root, SCHEMA_DIR, `${schema}.schema.json`)).split('\\').join('/');
-    record(path, await ensureModeline(join(root, path), schemaRef));
+    record(path, await ensureModeline(root, path, schemaRef));
   }
   return { root, changes };
 }
 
-async function writeIfAbsent(path: string, text: string): Promise<InitAction> {
+/**
+ * The absolute path of a file init may read and write: a link (committed, or planted in place of
+ * .plan/ or the rulebook) would carry its content into the repository or the write out of it.
+ */
+async function checked(root: string, relPath: string): Promise<string> {
+  await assertFileInside(root, relPath);
+  return join(root, relPath);
+}
+
+async function writeIfAbsent(root: string, relPath: string, text: string): Promise<InitAction> {
+  const path = await checked(root, relPath);
   if (existsSync(path)) return 'unchanged';
   await writeFileAtomic(path, text);
   return 'created';
 }
 
-async function writeIfChanged(path: string, text: string): Promise<InitAction> {
+async function writeIfChanged(root: string, relPath: string, text: string): Promise<InitAction> {
+  const path = await checked(root, relPath);
   const existing = existsSync(path) ? await readFile(path, 'utf8') : undefined;
   if (existing === text) return 'unchanged';
   await writeFileAtomic(path, text);
   return existing === undefined ? 'created' : 'updated';
 }
 
-async function ensureLines(path: string, lines: readonly string[]): Promise<InitAction> {
+async function ensureLines(root: string, relPath: string, lines: readonly string[]): Promise<InitAction> {
+  const path = await checked(root, relPath);
   const existing = existsSync(path) ? await readFile(path, 'utf8') : undefined;
   const present = new Set((existing ?? '').split(/\r?\n/).map((l) => l.trim()));
   const missing = lines.filter((l) => !present.has(l));
@@ -98,7 +112,8 @@ async function ensureLines(path: string, lines: readonly string[]): Promise<Init
   return existing === undefined ? 'created' : 'updated';
 }
 
-async function ensureModeline(path: string, schemaRef: string): Promise<InitAction> {
+async function ensureModeline(root: string, relPath: string, schemaRef: string): Promise<InitAction> {
+  const path = await checked(root, relPath);
   const text = await readFile(path, 'utf8');
   if (text.includes(MODELINE)) return 'unchanged';
   await writeFileAtomic(path, `${MODELINE}${schemaRef}\n${text}`);

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PlanError, RepoError, UsageError } from '../core/errors.js';
 import { allowedFrom } from '../core/lifecycle.js';
 import { HANDOFFS_DIR, MANIFEST_FILE, SIGNATURES_FILE, SIGNATURES_HEADER, manifestDir, pae, serializeManifest, serializeSignature, sha256, type Manifest } from '../core/seal.js';
 import { keyUsable, TRUST_DIR, type TrustedKey } from '../core/trust.js';
 import { artifactKind, planDir } from '../core/workspace.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { renameDurably, syncDirectory, tempFolderPath, writeFileAtomic, writeNewFileSynced } from '../io/atomic.js';
 import { sha256OfBlobs, treeEntries, treeId } from '../io/blobs.js';
-import { assertWritablePath } from '../io/confined.js';
+import { assertFileInside, assertRealDirInside } from '../io/inside_repo.js';
 import { crashPoint } from '../io/crash.js';
 import { git } from '../io/git.js';
 import { listManifests, parseManifestLocation, readOptional } from '../io/handoffs.js';
@@ -166,20 +166,21 @@ async function dropUnreferencedTail(root: string, manifests: Awaited<ReturnType<
   if (!referenced && !tracked) await rm(join(root, last.dir), { recursive: true, force: true });
 }
 
-/** Creates the handoff folder whole or not at all: written under a temporary name, then renamed. */
+/** Creates the handoff folder whole or not at all: written under a temporary name, synced, then renamed. */
 async function writeHandoffDir(root: string, dir: string, manifest: Buffer, signatures: string): Promise<void> {
   const final = join(root, dir);
-  assertWritablePath(root, dir);
+  await assertRealDirInside(root, dir);
   if (existsSync(final)) throw new RepoError(`${dir} already exists; handoff manifests are never rewritten`);
-  const temp = join(root, HANDOFFS_DIR, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = join(root, tempFolderPath(HANDOFFS_DIR));
   await mkdir(temp, { recursive: true });
   try {
-    await writeFile(join(temp, MANIFEST_FILE), manifest, { mode: 0o444 });
+    await writeNewFileSynced(join(temp, MANIFEST_FILE), manifest, 0o444);
     crashPoint('seal-after-manifest-file');
-    await writeFile(join(temp, SIGNATURES_FILE), signatures);
+    await writeNewFileSynced(join(temp, SIGNATURES_FILE), signatures, 0o644);
+    await syncDirectory(temp);
     await mkdir(join(final, '..'), { recursive: true });
     crashPoint('seal-before-rename');
-    await rename(temp, final);
+    await renameDurably(temp, final);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;
@@ -201,7 +202,7 @@ export async function sign(options: RepoOptions & { manifest: string; key?: stri
   const key = await signingKey(options.cwd, options.key, `co-signing ${location.manifestPath}`);
   const now = options.now ?? new Date();
   return new PlanStore(repo.root).locked(`plan sign ${location.manifestPath}`, async () => {
-    assertWritablePath(repo.root, location.signaturesPath);
+    await assertFileInside(repo.root, location.signaturesPath);
     const bytes = await readOptional(repo.root, location.manifestPath);
     if (!bytes) throw new RepoError(`${location.manifestPath} does not exist`);
     const signer = trustedSigner((await loadTrustStore(repo.root)).keys, key, now);
