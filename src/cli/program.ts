@@ -211,7 +211,7 @@ export function buildProgram(version: string, state: ProgramState): Command {
   program
     .command('doctor')
     .description('check the state file against the event logs and plan folders: merges, crashes, hand edits')
-    .option('--fix', 'finish an interrupted transition')
+    .option('--fix', "repair what is safe to repair: finish an interrupted change, clear a dead process's lock, remove its temp files")
     .option('--json', 'print findings as JSON')
     .addHelpText('after', examples('plan doctor', 'plan doctor --fix', 'plan doctor --json') + '\nExit codes: 0 healthy (notes only), 1 problems found, 2 could not run.\n')
     .action(
