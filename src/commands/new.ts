@@ -2,13 +2,13 @@ import { lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
 import { PlanError, RepoError, UsageError } from '../core/errors.js';
+import { planDir } from '../core/workspace.js';
 import type { GovernanceTag } from '../core/rulebook.js';
 import { tempFolderPath, writeFileAtomic } from '../io/atomic.js';
 import { assertRealDirInside } from '../io/inside_repo.js';
 import { packageRoot } from '../io/package.js';
-import { loadGovernance } from '../io/rulebook.js';
+import { loadGovernance, loadLifecycle } from '../io/rulebook.js';
 import { openRepo, type RepoOptions } from './repo.js';
-import { loadLifecycle } from '../io/rulebook.js';
 import { PLAN_DIR, PlanStore, SCHEMA_DIR, STATE_PATH } from '../io/store.js';
 import { applyTransition } from './transition.js';
 
@@ -41,8 +41,7 @@ export async function newPlan(options: NewPlanOptions): Promise<NewPlanResult> {
   if (!PLAN_ID.test(options.id)) throw new UsageError(`invalid plan id "${options.id}": use letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64)`);
   const repo = await openRepo(options);
   const { root, config } = repo;
-  const plansDir = config.plans_dir.replace(/\/+$/, '');
-  const dir = `${plansDir}/${options.id}`;
+  const dir = planDir(config.plans_dir, options.id);
   const tags = parseTags(options.tags ?? [], loadGovernance(root, config).tags);
   const lifecycle = loadLifecycle(root, config);
   const temp = tempFolderPath(PLAN_DIR);
@@ -51,7 +50,7 @@ export async function newPlan(options: NewPlanOptions): Promise<NewPlanResult> {
     // lstat, not exists: a dangling link there is in the way too
     if (await lstat(join(root, dir)).catch(() => undefined)) throw new RepoError(`plan "${options.id}" already exists at ${dir}/`);
     if ((await store.readState()).has(options.id)) throw new RepoError(`plan "${options.id}" already has a state line in ${STATE_PATH}`);
-    await assertRealDirInside(root, plansDir);
+    await assertRealDirInside(root, config.plans_dir);
     try {
       const files = await writePlanFiles(root, temp, dir, options, tags);
       const created = await applyTransition(repo, lifecycle, store, { ...options, plan: options.id, target: lifecycle.initialEvent }, undefined);
