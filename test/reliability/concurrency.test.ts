@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSignatures } from '../../src/core/seal.js';
 import {
   BUDGET,
-  buildPlanningRepo,
   cleanupAll,
   copyOf,
   crashOf,
@@ -28,7 +27,10 @@ import {
   planOk,
   problemsOf,
   record,
+  S_MANIFEST,
+  S_SIGNATURES,
   SEED,
+  sealedPlanningRepo,
   statesOf,
   tempDir,
   tornFiles,
@@ -47,17 +49,23 @@ afterAll(() => {
   cleanupAll();
 });
 
-const S_MANIFEST = '.plan/handoffs/s/0001/handoff_manifest.yaml';
-const S_SIGNATURES = '.plan/handoffs/s/0001/signatures.yaml';
 const KEYS = { lead: 'planning_lead', reviewer: 'technical_reviewer', carol: 'technical_reviewer', dave: 'planning_lead' };
 
 let template: PlanningRepo;
 beforeAll(() => {
-  // p and q PLANNED; s PACKAGED and signed by lead only, so begin_execution waits for a reviewer
-  template = buildPlanningRepo({ plans: ['p', 'q', 's'], keys: KEYS, prefix: 'plan-reliability-concurrency-' });
-  planOk(template.dir, ['transition', 's', 'validate_complete', '--commit']);
-  planOk(template.dir, ['seal', 's', '--key', template.keys.path['lead']!, '--commit']);
+  // p and q PLANNED; s PACKAGED and signed by lead only
+  template = sealedPlanningRepo({ keys: KEYS, prefix: 'plan-reliability-concurrency-' });
 }, 180_000);
+
+/** How every round must end: no torn file, no lock left behind, nothing for doctor to report. */
+function expectHealthy(dir: string, problems: string[]): void {
+  problems.push(...torn(dir));
+  if (existsSync(join(dir, '.plan/lock'))) problems.push('a lock was left behind');
+  const doctor = doctorOf(dir);
+  if (problemsOf(doctor.findings).length > 0) problems.push(`doctor: ${JSON.stringify(problemsOf(doctor.findings))}`);
+  if (problems.length > 0) stats.violations++;
+  expect(problems, problems.join('\n')).toEqual([]);
+}
 
 /** Shuffles deterministically (no Math.random in a test that must replay). */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -161,12 +169,7 @@ describe(`twenty processes at once on one worktree (${BUDGET.concurrencyRounds} 
         problems.push(`${k}: ${expected} approvals reported, ${byKey.get(template.keys.keyid[k]!) ?? 0} lines`);
       }
     }
-    problems.push(...torn(dir));
-    if (existsSync(join(dir, '.plan/lock'))) problems.push('a lock was left behind');
-    const doctor = doctorOf(dir);
-    if (problemsOf(doctor.findings).length > 0) problems.push(`doctor: ${JSON.stringify(problemsOf(doctor.findings))}`);
-    if (problems.length > 0) stats.violations++;
-    expect(problems, problems.join('\n')).toEqual([]);
+    expectHealthy(dir, problems);
   }, 180_000);
 
   it.each(Array.from({ length: BUDGET.concurrencyExtras ? BUDGET.concurrencyRounds : 0 }, (_, i) => i))('co-signatures, new plans and a transition that waits for the signatures, round %i', async (round) => {
@@ -218,12 +221,7 @@ describe(`twenty processes at once on one worktree (${BUDGET.concurrencyRounds} 
     if (s?.state !== (winners === 1 ? 'EXECUTED' : 'PACKAGED')) problems.push(`s is ${s?.state} after ${winners} begin_execution winner(s)`);
     if (eventsOf(dir, 's').length !== 3 + winners) problems.push(`s has ${eventsOf(dir, 's').length} events after ${winners} winner(s)`);
 
-    problems.push(...torn(dir));
-    if (existsSync(join(dir, '.plan/lock'))) problems.push('a lock was left behind');
-    const doctor = doctorOf(dir);
-    if (problemsOf(doctor.findings).length > 0) problems.push(`doctor: ${JSON.stringify(problemsOf(doctor.findings))}`);
-    if (problems.length > 0) stats.violations++;
-    expect(problems, problems.join('\n')).toEqual([]);
+    expectHealthy(dir, problems);
   }, 180_000);
 
   it.skipIf(BUDGET.name !== 'full')('twenty approvals of one plan by one key, at once: twenty whole lines', async () => {

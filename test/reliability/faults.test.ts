@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSignatures } from '../../src/core/seal.js';
 import {
   BUDGET,
-  buildPlanningRepo,
   cleanupAll,
   copyOf,
   crashOf,
@@ -27,6 +26,9 @@ import {
   planOk,
   problemsOf,
   record,
+  S_MANIFEST,
+  S_SIGNATURES,
+  sealedPlanningRepo,
   statesOf,
   tempDir,
   tempLeftovers,
@@ -43,16 +45,10 @@ afterAll(() => {
   cleanupAll();
 });
 
-const S_MANIFEST = '.plan/handoffs/s/0001/handoff_manifest.yaml';
-const S_SIGNATURES = '.plan/handoffs/s/0001/signatures.yaml';
-
 let template: PlanningRepo;
 beforeAll(() => {
   // p PLANNED (transition, approve); q READY_FOR_HANDOFF (seal); s PACKAGED, signed by lead only (sign)
-  template = buildPlanningRepo({ plans: ['p', 'q', 's'], keys: { lead: 'planning_lead', reviewer: 'technical_reviewer' }, prefix: 'plan-reliability-faults-' });
-  planOk(template.dir, ['transition', 'q', 'validate_complete', '--commit']);
-  planOk(template.dir, ['transition', 's', 'validate_complete', '--commit']);
-  planOk(template.dir, ['seal', 's', '--key', template.keys.path['lead']!, '--commit']);
+  template = sealedPlanningRepo({ keys: { lead: 'planning_lead', reviewer: 'technical_reviewer' }, prefix: 'plan-reliability-faults-', ready: ['q'] });
 }, 180_000);
 
 // ---------------------------------------------------------------------------------------------

@@ -527,6 +527,21 @@ export function buildPlanningRepo(options: { plans: string[]; keys?: Record<stri
   return { dir, keys };
 }
 
+/** Where sealedPlanningRepo's handoff of plan s lives. */
+export const S_MANIFEST = '.plan/handoffs/s/0001/handoff_manifest.yaml';
+export const S_SIGNATURES = '.plan/handoffs/s/0001/signatures.yaml';
+
+/**
+ * Plans p, q and s, with s sealed (PACKAGED) and signed by `lead` only, so begin_execution waits
+ * for a reviewer; the plans in `ready` are moved to READY_FOR_HANDOFF. Every step is committed.
+ */
+export function sealedPlanningRepo(options: { keys: Record<string, string>; prefix: string; ready?: string[] }): PlanningRepo {
+  const repo = buildPlanningRepo({ plans: ['p', 'q', 's'], keys: options.keys, prefix: options.prefix });
+  for (const p of [...(options.ready ?? []), 's']) planOk(repo.dir, ['transition', p, 'validate_complete', '--commit']);
+  planOk(repo.dir, ['seal', 's', '--key', repo.keys.path['lead']!, '--commit']);
+  return repo;
+}
+
 /** A private copy of a repository (work tree and .git). */
 export function copyOf(dir: string, prefix = 'plan-reliability-copy-'): string {
   const copy = tempDir(prefix);
