@@ -25,8 +25,7 @@ await build({
   target: 'node20.19',
   outdir: 'dist.new',
   chunkNames: 'chunks/[name]-[hash]',
-  // PLAN_PROFILE=1 keeps function names readable in CPU profiles
-  minify: !process.env.PLAN_PROFILE,
+  minify: true,
   keepNames: false,
   // typescript is only cosmiconfig's optional loader for plan.config.ts; bundling it would add 6 MB.
   external: ['typescript'],
