@@ -6,7 +6,8 @@ import type { Finding } from '../core/finding.js';
 import { PlanError } from '../core/errors.js';
 import { PlanStore, EVENTS_DIR, JOURNAL_PATH, LOCK_PATH, PLAN_DIR, STATE_PATH, eventLogPath } from '../io/store.js';
 import { openRepo, type RepoOptions } from './repo.js';
-import { gitBlobId, worktreeWorkspace } from './workspace.js';
+import { gitBlobId } from '../io/blobs.js';
+import { worktreeWorkspace } from './workspace.js';
 
 export interface DoctorOptions extends RepoOptions {
   /** Finish an interrupted transition, clear a stale lock and remove killed commands' temporary files (the repairs that are always safe). */

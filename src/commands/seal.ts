@@ -8,7 +8,7 @@ import { HANDOFFS_DIR, MANIFEST_FILE, SIGNATURES_FILE, SIGNATURES_HEADER, manife
 import { keyUsable, TRUST_DIR, type TrustedKey } from '../core/trust.js';
 import { artifactKind, planDir } from '../core/workspace.js';
 import { renameDurably, syncDirectory, tempFolderPath, writeFileAtomic, writeNewFileSynced } from '../io/atomic.js';
-import { sha256OfBlobs, treeEntries, treeId } from '../io/blobs.js';
+import { sha256OfEntries, treeEntries, treeId } from '../io/blobs.js';
 import { assertFileInside, assertRealDirInside } from '../io/inside_repo.js';
 import { crashPoint } from '../io/crash.js';
 import { git } from '../io/git.js';
@@ -40,6 +40,14 @@ export interface SealResult extends TransitionResult {
 
 /** Reads and decrypts the signing key before any lock is taken (the passphrase prompt may wait). */
 export async function signingKey(cwd: string, keyOption: string | undefined, purpose: string): Promise<SigningKey> {
+  return (await unlockingKey(cwd, keyOption, purpose)).key;
+}
+
+/**
+ * Reads the key file and asks for its passphrase, then returns with the decryption still running
+ * (off the main thread), so the command's own work overlaps it. The caller awaits `key`.
+ */
+async function unlockingKey(cwd: string, keyOption: string | undefined, purpose: string): Promise<{ key: Promise<SigningKey> }> {
   const file = keyOption ?? process.env['PLAN_SIGNING_KEY'];
   if (!file) throw new UsageError('no signing key: pass --key FILE or set PLAN_SIGNING_KEY');
   const path = resolve(cwd, file);
@@ -49,7 +57,9 @@ export async function signingKey(cwd: string, keyOption: string | undefined, pur
   } catch (error) {
     throw new UsageError(`cannot read key ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return loadSigningKey(pem, await passphrase(`${file} (${purpose})`), file);
+  const key = loadSigningKey(pem, await passphrase(`${file} (${purpose})`), file);
+  key.catch(() => undefined); // awaited later; a command refused before then must not report it as unhandled
+  return { key };
 }
 
 /** The key's trust-store entry, if it may sign now. */
@@ -68,7 +78,7 @@ export function trustedSigner(keys: readonly TrustedKey[], key: SigningKey, now:
 export async function seal(options: SealOptions): Promise<SealResult> {
   const repo = await openRepo(options);
   const lifecycle = loadLifecycle(repo.root, repo.config);
-  const key = await signingKey(options.cwd, options.key, `sealing ${options.plan}`);
+  const unlocking = await unlockingKey(options.cwd, options.key, `sealing ${options.plan}`);
   const store = new PlanStore(repo.root);
   const now = options.now ?? new Date();
   return store.locked(`plan seal ${options.plan}`, async () => {
@@ -80,7 +90,6 @@ export async function seal(options: SealOptions): Promise<SealResult> {
     const t = allowed.find((x) => x.seal);
     const refuse = (reason: string): SealResult => ({ plan: options.plan, from, outcome: 'refused', reason, allowed: allowed.map((x) => x.event) });
     if (!t) return refuse(`no sealing transition is allowed from ${from ?? 'no state'}`);
-    const signer = trustedSigner((await loadTrustStore(repo.root)).keys, key, now);
 
     const head = (await git(repo.root, ['rev-parse', '--verify', '-q', 'HEAD'], { okCodes: [1] })).stdout.toString().trim();
     if (!head) return refuse('the repository has no commit yet; commit the plan first');
@@ -105,7 +114,10 @@ export async function seal(options: SealOptions): Promise<SealResult> {
     const gated = await evaluateGate(repo, t.gate ?? 'cross_stream_consistency', options.plan, now, governed.loaded);
     if (!gated.report.passed) return { ...refuse(`gate ${gated.report.gate} failed`), to: t.to, event: t.event, gate: gated.report };
 
-    const sums = await withSpinner(`hashing ${entries.length} artifacts`, entries.length > 200, () => sha256OfBlobs(repo.root, entries.map((e) => e.object)));
+    const sums = await withSpinner(`hashing ${entries.length} artifacts`, entries.length > 200, () => sha256OfEntries(repo.root, entries));
+    // awaited last: until here the key's decryption ran in the thread pool beside the work above
+    const key = await unlocking.key;
+    const signer = trustedSigner((await loadTrustStore(repo.root)).keys, key, now);
     const existing = await listManifests(repo.root, options.plan);
     await dropUnreferencedTail(repo.root, existing, (await store.readEvents(options.plan)).events);
     const chain = await listManifests(repo.root, options.plan);
@@ -141,6 +153,7 @@ export async function seal(options: SealOptions): Promise<SealResult> {
       report: gated.report,
       blobs: gated.blobs,
       metadata: { manifest: `${target}/${MANIFEST_FILE}`, manifest_sha256: manifestSha, sequence },
+      governanceChecked: true,
     });
     const sealed: SealResult = { ...result, manifest: `${target}/${MANIFEST_FILE}`, manifestSha256: manifestSha, artifacts: entries.length, signer: { id: signer.id, role: signer.role } };
     if (options.commit) sealed.commit = await commitChange(repo.root, options.plan, t, from, { extraPaths: [target] });

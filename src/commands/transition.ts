@@ -16,7 +16,8 @@ import { openRepo, type OpenedRepo, type RepoOptions } from './repo.js';
 import { governanceView, loadGovernanceRules, verdictFor } from './governance.js';
 import type { Violation } from '../core/governance.js';
 import { inPlan } from '../core/workspace.js';
-import { gitBlobId, validationContext, worktreeWorkspace } from './workspace.js';
+import { gitBlobId } from '../io/blobs.js';
+import { validationContext, worktreeWorkspace } from './workspace.js';
 
 export interface TransitionOptions extends RepoOptions {
   plan: string;
@@ -38,6 +39,8 @@ export interface PreparedGate {
   metadata?: Record<string, unknown>;
   /** Files besides the state and event log that --commit includes (the handoff folder). */
   commitPaths?: string[];
+  /** The caller has checked the governance rules guarding this event (under the same lock), and none blocks. */
+  governanceChecked?: boolean;
 }
 
 export interface TransitionResult {
@@ -93,7 +96,7 @@ export async function applyTransition(
   }
   const actor = await gitActor(repo.root);
 
-  const governed = await governanceBlockers(repo, options.plan, t.event, now);
+  const governed = prepared?.governanceChecked ? { blocking: [] } : await governanceBlockers(repo, options.plan, t.event, now);
   if (governed.blocking.length > 0) {
     const reason = `governance: ${governed.blocking.map((v) => `${v.rule} (${v.requirement}): ${v.message}`).join('; ')}`;
     return { plan: options.plan, from, to: t.to, event: t.event, outcome: 'refused', reason, allowed, governance: governed.blocking };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { taskIdRegex } from '../core/config.js';
@@ -80,10 +79,6 @@ export function validationContext(repo: OpenedRepo, workspace: Workspace, inScop
   };
 }
 
-/** The id git gives these bytes as a blob (`git hash-object`), without running git. */
-export function gitBlobId(bytes: Uint8Array): string {
-  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
-}
 
 /** The calendar date (YYYY-MM-DD) at `now` in a time zone. */
 export function dateIn(timeZone: string, now: Date): string {

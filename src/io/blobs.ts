@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { RepoError } from '../core/errors.js';
 import { git } from './git.js';
+import { readUpTo } from './sources.js';
 
 export interface TreeEntry {
   mode: string;
@@ -31,11 +34,63 @@ export async function treeId(root: string, rev: string, dir: string): Promise<st
   return (await git(root, ['rev-parse', `${rev}:${dir}`])).stdout.toString('utf8').trim();
 }
 
+/** The id git gives these bytes as a blob (`git hash-object`), without running git; sha256 in a sha256 repository. */
+export function gitBlobId(bytes: Uint8Array, algorithm: 'sha1' | 'sha256' = 'sha1'): string {
+  return createHash(algorithm).update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
+}
+
+/** Checked-out files above this are left to git, which streams them. */
+const WORKTREE_READ_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * sha256 of the blobs of tree entries. A checked-out file whose git blob id is the entry's holds
+ * exactly the blob's bytes, so it is hashed from the working tree: no pipe from git, which costs
+ * more than the hashing (100 MB: ~0.65 s through `git cat-file --batch`, ~0.3 s from the files).
+ * The rest (changed, converted or missing files) stream from git.
+ */
+export async function sha256OfEntries(root: string, entries: readonly TreeEntry[]): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  const fromGit: string[] = [];
+  let yielded = performance.now();
+  for (const entry of entries) {
+    if (result.has(entry.object)) continue;
+    // hashing is synchronous: let a spinner turn (and signals arrive) every few dozen milliseconds
+    if (performance.now() - yielded > 40) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yielded = performance.now();
+    }
+    const bytes = entry.type === 'blob' && entry.mode !== '120000' ? readCheckedOut(join(root, entry.path)) : undefined;
+    const algorithm = entry.object.length === 64 ? 'sha256' : 'sha1';
+    if (bytes && gitBlobId(bytes, algorithm) === entry.object) result.set(entry.object, createHash('sha256').update(bytes).digest('hex'));
+    else fromGit.push(entry.object);
+  }
+  for (const [object, sum] of await sha256OfBlobs(root, fromGit)) result.set(object, sum);
+  return result;
+}
+
+/** A regular file's bytes (links not followed), or undefined for anything else or anything too large. */
+function readCheckedOut(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > WORKTREE_READ_LIMIT) return undefined;
+    const bytes = readUpTo(fd, stat.size);
+    return bytes.length === stat.size ? bytes : undefined; // shrank while being read
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * sha256 of many blobs, streamed through one `git cat-file --batch` process and hashed with
  * node:crypto as the bytes arrive: 100 MB of artifacts never sit in memory at once.
  */
-export function sha256OfBlobs(root: string, objects: readonly string[], onProgress?: (done: number) => void): Promise<Map<string, string>> {
+export function sha256OfBlobs(root: string, objects: readonly string[]): Promise<Map<string, string>> {
   const unique = [...new Set(objects)];
   const result = new Map<string, string>();
   if (unique.length === 0) return Promise.resolve(result);
@@ -76,7 +131,6 @@ export function sha256OfBlobs(root: string, objects: readonly string[], onProgre
           if (remaining === 0) {
             result.set(unique[index]!, hash.digest('hex'));
             index++;
-            onProgress?.(index);
             remaining = -1;
           }
         }

@@ -36,18 +36,22 @@ function readOne(root: string, path: string, maxBytes: number, readAll: boolean)
     if (!stat.isFile()) return undefined;
     // Attachments beside the plan (docs, images) are never parsed: their size is all the checks need.
     if (!readAll && artifactKind(path) === 'other') return { path, bytes: new Uint8Array(), kind: 'file', size: stat.size, contentSkipped: true };
-    const size = Math.min(stat.size, maxBytes + 1);
-    const bytes = Buffer.allocUnsafe(size);
-    let read = 0;
-    while (read < size) {
-      const n = readSync(fd, bytes, read, size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return { path, bytes: bytes.subarray(0, read), kind: 'file', size: stat.size };
+    return { path, bytes: readUpTo(fd, Math.min(stat.size, maxBytes + 1)), kind: 'file', size: stat.size };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Up to `size` bytes from the start of an open file; fewer when it is shorter. */
+export function readUpTo(fd: number, size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  let read = 0;
+  while (read < size) {
+    const n = readSync(fd, bytes, read, size - read, read);
+    if (n === 0) break;
+    read += n;
+  }
+  return bytes.subarray(0, read);
 }
 
 /** All files of the working tree under `dir` (tracked and untracked, not ignored). */

@@ -158,7 +158,10 @@ describe('the spinner of plan verify', () => {
   let slowGit: string;
   beforeAll(() => {
     handoff = largeHandoffRepo((p) => dirs.tempDir(p), bin);
-    // git that takes a while to start hashing: long enough to see the spinner turn
+    // verify hashes checked-out files that match their blobs itself; a note edited in the working
+    // tree (not committed, so the handoff still verifies) sends its blob through git cat-file,
+    // and git that takes a while to start hashing keeps the spinner turning long enough to see
+    writeFileSync(join(handoff.repo, 'plans/alpha/notes/note-000.md'), '# Note 0, edited\n');
     slowGit = dirs.tempDir('plan-terminal-slow-git-');
     const git = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
     writeFileSync(join(slowGit, 'git'), `#!/bin/sh\nif [ "$1" = cat-file ] && [ "$2" = --batch ]; then sleep 1.5; fi\nexec '${git}' "$@"\n`);
