@@ -187,8 +187,6 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     if (_name === 'commands') expect(got).not.toContain('merge-state');
   });
 
-  // Known bug (src/cli/completion.ts, reported to the lead): after an option that takes a free value
-  // (-o FILE, --cwd DIR), bash offers the command's words instead of files. Flip to it() once fixed.
   it('bash: after an option that takes a value, completes files', () => {
     const cwd = dirs.tempDir('plan-complete-files-');
     writeFileSync(join(cwd, 'report.sarif'), '');

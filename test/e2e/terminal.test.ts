@@ -195,8 +195,6 @@ describe('the spinner of plan verify', () => {
     expect(s.raw()).not.toContain(HIDE_CURSOR);
   });
 
-  // Known bug (reported to the lead): src/io/spinner.ts honours PLAN_QUIET, which nothing sets, so
-  // --quiet does not silence the spinner. Flip to it() once the CLI passes --quiet through.
   it('stays off with --quiet', async () => {
     const s = start(handoff.repo, `PATH='${slowGit}':"$PATH" plan --quiet verify`);
     await s.waitFor(/^EXIT=\d+$/m);
