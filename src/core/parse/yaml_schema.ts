@@ -4,15 +4,22 @@ import jsyaml from 'js-yaml';
 const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 const FLOAT = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
+/** Every number starts with a digit, a sign or a dot: most scalars (words) are ruled out without a regex. */
+function mayBeNumber(data: unknown): data is string {
+  if (typeof data !== 'string') return false;
+  const c = data.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+}
+
 const int = new jsyaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && INT.test(data),
+  resolve: (data: unknown) => mayBeNumber(data) && INT.test(data),
   construct: (data: string) => (data.startsWith('0o') ? parseInt(data.slice(2), 8) : data.startsWith('0x') ? parseInt(data.slice(2), 16) : parseInt(data, 10)),
 });
 
 const float = new jsyaml.Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && FLOAT.test(data),
+  resolve: (data: unknown) => mayBeNumber(data) && FLOAT.test(data),
   construct: (data: string) => {
     if (/nan$/i.test(data)) return NaN;
     if (/inf$/i.test(data)) return data.startsWith('-') ? -Infinity : Infinity;
