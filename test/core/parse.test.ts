@@ -88,6 +88,14 @@ describe('parseYaml', () => {
     expect(rules(yaml(`a: &a 1\nb: ${'[k: '.repeat(32)}${']'.repeat(32)}\n`).findings)).toEqual(['yaml/too-deep']);
   });
 
+  it('stops parsing far past the limit: 100,000 levels are reported where the limit is crossed, as "more than" the levels read', () => {
+    const [finding, ...rest] = yaml(`a: 1\nb: ${'{a: '.repeat(100_000)}1${'}'.repeat(100_000)}\n`).findings;
+    expect(rest).toEqual([]);
+    // the 64th `{`, at 65 levels with the mapping around it; the parser stopped about twice the limit in
+    expect(finding).toMatchObject({ rule: 'yaml/too-deep', line: 2, column: 256 });
+    expect(finding!.message).toMatch(/^nesting is more than \d+ levels deep, over the limit of 64 \(lint\.max_depth\)$/);
+  });
+
   it('locates paths in a file with nested complex keys without stringifying the keys', () => {
     const text = `x: &a 1\n${'? '.repeat(40)}x\n: 1\ntasks:\n  - id: 5\n`;
     expect(yaml(text).locate(['tasks', 0, 'id'])).toEqual({ line: 5, column: 9 });

@@ -1,5 +1,5 @@
 import jsyaml from 'js-yaml';
-import { Composer, isMap, isScalar, isSeq, isAlias, Parser, visit, YAMLParseError, type CST, type Document, type Node } from 'yaml';
+import { Composer, isMap, isScalar, isSeq, isAlias, Lexer, Parser, visit, YAMLParseError, type CST, type Document, type Node } from 'yaml';
 import type { Finding } from '../finding.js';
 import type { LineIndex } from './lines.js';
 import { CORE_SCHEMA } from './yaml_schema.js';
@@ -38,9 +38,9 @@ const MAYBE_ANCHOR_OR_ALIAS = /(?:^|[\s[{,])[&*][^\s,[\]{}]/m;
  * `yaml` by a walk of its concrete syntax tree before composing.
  */
 export function parseYaml(file: string, text: string, lines: LineIndex, limits: YamlLimits): ParsedYaml {
-  let tokens: CST.Token[] | undefined;
+  let cst: ReturnType<typeof parseCst> | undefined;
   let document: Document | undefined;
-  const cstTokens = (): CST.Token[] => (tokens ??= Array.from(new Parser().parse(text)));
+  const cstTokens = (): CST.Token[] => (cst ??= parseCst(text, 2 * limits.maxDepth + 16)).tokens;
   const getDocument = (): Document => (document ??= composeDocument(cstTokens(), text.length));
   // Findings are located on the concrete syntax tree, cheaper than composing a Document.
   const locate = (path: readonly PathSegment[], part: 'key' | 'value' = 'value'): Position => {
@@ -64,8 +64,10 @@ export function parseYaml(file: string, text: string, lines: LineIndex, limits: 
 
   const findings: Finding[] = [];
   const deep = tooDeep(cstTokens(), limits.maxDepth);
-  if (deep) {
-    findings.push({ rule: 'yaml/too-deep', severity: 'error', message: `nesting is ${deep.depth} levels deep, over the limit of ${limits.maxDepth} (lint.max_depth)`, file, ...lines.position(deep.offset) });
+  const stoppedAt = cst?.stoppedAt;
+  if (deep || stoppedAt !== undefined) {
+    const depth = deep ? `${stoppedAt === undefined ? '' : 'more than '}${deep.depth}` : `more than ${2 * limits.maxDepth}`;
+    findings.push({ rule: 'yaml/too-deep', severity: 'error', message: `nesting is ${depth} levels deep, over the limit of ${limits.maxDepth} (lint.max_depth)`, file, ...lines.position(deep?.offset ?? stoppedAt!) });
     return { value: undefined, findings, locate };
   }
   const doc = getDocument();
@@ -131,6 +133,26 @@ function composeDocument(tokens: readonly CST.Token[], length: number): Document
     }
   }
   return doc!;
+}
+
+/**
+ * The syntax tree's top-level tokens. The parser stops once `bound` tokens are open (each open
+ * collection is one): its own work on 100,000 levels takes most of a second, and anything that
+ * deep is refused anyway. What is open then is closed, so the tree holds the levels read so far.
+ */
+function parseCst(text: string, bound: number): { tokens: CST.Token[]; stoppedAt?: number } {
+  const parser = new Parser();
+  const tokens: CST.Token[] = [];
+  for (const lexeme of new Lexer().lex(text, false)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    if (parser.stack.length > bound) {
+      const stoppedAt = parser.offset;
+      for (const token of parser.end()) tokens.push(token);
+      return { tokens, stoppedAt };
+    }
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return { tokens };
 }
 
 /**
