@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { RepoError } from '../core/errors.js';
@@ -26,19 +26,24 @@ function linkRefused(relPath: string): RepoError {
   return new RepoError(`${relPath} is a symbolic link; plan writes only to real files and folders inside the repository (replace the link with what it points to)`);
 }
 
+/** The entry itself (a link is not followed), or undefined when nothing is there. */
+async function lstatIfExists(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if (code(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Refuses (exit 2, naming the path) when `relDir` or a folder on the way to it from `root` is a
  * symbolic link or not a folder. Missing folders are fine: plan creates them as real folders.
  */
 export async function assertRealDirInside(root: string, relDir: string): Promise<void> {
   for (const rel of prefixes(relDir)) {
-    let stat;
-    try {
-      stat = await lstat(join(root, rel));
-    } catch (error) {
-      if (code(error) === 'ENOENT') return;
-      throw error;
-    }
+    const stat = await lstatIfExists(join(root, rel));
+    if (!stat) return;
     if (stat.isSymbolicLink()) throw linkRefused(rel);
     if (!stat.isDirectory()) throw new RepoError(`${rel} is not a folder`);
   }
@@ -47,13 +52,8 @@ export async function assertRealDirInside(root: string, relDir: string): Promise
 /** Refuses when `relPath` exists and is not a regular file (a link, a folder), or its folder fails assertRealDirInside. */
 export async function assertFileInside(root: string, relPath: string): Promise<void> {
   await assertRealDirInside(root, dirname(relPath));
-  let stat;
-  try {
-    stat = await lstat(join(root, relPath));
-  } catch (error) {
-    if (code(error) === 'ENOENT') return;
-    throw error;
-  }
+  const stat = await lstatIfExists(join(root, relPath));
+  if (!stat) return;
   if (stat.isSymbolicLink()) throw linkRefused(relPath);
   if (!stat.isFile()) throw new RepoError(`${relPath} is not a regular file`);
 }
