@@ -1,5 +1,6 @@
 import { spawnSync, execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,4 +121,44 @@ export function planRunner(baseEnv: Record<string, string>): {
       return r;
     },
   };
+}
+
+/**
+ * path → mode, size and sha256 of every entry under `root` except .git (symlinks by target, never
+ * followed; a folder that cannot be listed is an entry of its own): compared before and after a
+ * command, it proves what the command changed.
+ */
+export function treeSnapshot(root: string, options: { includeGit?: boolean } = {}): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string): void => {
+    const dir = rel === '' ? root : join(root, rel);
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      out.set(`${rel}/`, 'unlistable');
+      return;
+    }
+    for (const name of names) {
+      if (rel === '' && name === '.git' && !options.includeGit) continue;
+      const path = rel === '' ? name : `${rel}/${name}`;
+      const full = join(root, path);
+      const stat = lstatSync(full);
+      if (stat.isSymbolicLink()) out.set(path, `link:${readlinkSync(full)}`);
+      else if (stat.isDirectory()) {
+        out.set(`${path}/`, `dir:${(stat.mode & 0o7777).toString(8)}`);
+        walk(path);
+      } else if (stat.isFile()) {
+        let digest: string;
+        try {
+          digest = createHash('sha256').update(readFileSync(full)).digest('hex');
+        } catch {
+          digest = 'unreadable';
+        }
+        out.set(path, `file:${(stat.mode & 0o7777).toString(8)}:${stat.size}:${digest}`);
+      } else out.set(path, 'other');
+    }
+  };
+  walk('');
+  return out;
 }

@@ -6,13 +6,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { PlanningEvent } from '../../src/core/events.js';
 import { parseState, type PlanState } from '../../src/core/state.js';
-import { commitAll, PLAN_BIN, PROJECT_ROOT, runPlan, tempRepo, writeFiles, type RunResult } from '../helpers.js';
+import { commitAll, PLAN_BIN, PROJECT_ROOT, runPlan, tempRepo, treeSnapshot, writeFiles, type RunResult } from '../helpers.js';
 
 /**
  * No color whatever the helpers' defaults (FORCE_COLOR='' turns color on), and the passphrase of
@@ -74,23 +74,7 @@ export function gitTry(cwd: string, ...args: string[]): RawRun {
 
 /** sha256 over every path and content of the work tree except .git: equal means nothing was written. */
 export function treeHash(root: string): string {
-  const hash = createHash('sha256');
-  const walk = (rel: string): void => {
-    for (const name of readdirSync(rel === '' ? root : join(root, rel)).sort()) {
-      if (rel === '' && name === '.git') continue;
-      const path = rel === '' ? name : `${rel}/${name}`;
-      const stat = lstatSync(join(root, path));
-      if (stat.isDirectory()) {
-        hash.update(`d ${path}\n`);
-        walk(path);
-      } else {
-        hash.update(`f ${path} ${stat.size}\n`);
-        hash.update(readFileSync(join(root, path)));
-      }
-    }
-  };
-  walk('');
-  return hash.digest('hex');
+  return createHash('sha256').update(JSON.stringify([...treeSnapshot(root)])).digest('hex');
 }
 
 /** The lifecycle shipped with the tool (plan init copies it into the repository). */

@@ -2,11 +2,9 @@
  * Helpers for the end-to-end tests: tree hashing (to prove a command changed nothing), the
  * "never a stack trace" checks, and small valid plan files to place next to a broken one.
  */
-import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { git, runPlan, type RunResult } from '../helpers.js';
+import { git, runPlan, treeSnapshot, type RunResult } from '../helpers.js';
 
 /** Removes ANSI escape sequences (the helpers' FORCE_COLOR='' turns color on, see output.ts). */
 export function stripAnsi(text: string): string {
@@ -19,31 +17,7 @@ export const STACK_FRAME = /\n\s+at .+\(.*:\d+:\d+\)/;
 
 /** path → sha256 of every entry of the work tree except .git (symlinks hash their target text, never followed). */
 export function treeHash(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string): void => {
-    const dir = rel === '' ? root : join(root, rel);
-    for (const name of readdirSync(dir).sort()) {
-      if (rel === '' && name === '.git') continue;
-      const path = rel === '' ? name : `${rel}/${name}`;
-      const full = join(root, path);
-      const stat = lstatSync(full);
-      if (stat.isSymbolicLink()) out[path] = `link:${readlinkSync(full)}`;
-      else if (stat.isDirectory()) {
-        out[`${path}/`] = `dir:${(stat.mode & 0o7777).toString(8)}`;
-        walk(path);
-      } else if (stat.isFile()) {
-        let digest: string;
-        try {
-          digest = createHash('sha256').update(readFileSync(full)).digest('hex');
-        } catch {
-          digest = 'unreadable';
-        }
-        out[path] = `file:${(stat.mode & 0o7777).toString(8)}:${stat.size}:${digest}`;
-      } else out[path] = 'other';
-    }
-  };
-  walk('');
-  return out;
+  return Object.fromEntries(treeSnapshot(root));
 }
 
 /** `git status --porcelain` (untracked files listed one by one); a fixed marker outside a work tree. */

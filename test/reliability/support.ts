@@ -5,14 +5,14 @@
  * user, the command-line contract checks, and scanners for torn files.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseState } from '../../src/core/state.js';
 import { parseSignatures } from '../../src/core/seal.js';
-import { PROJECT_ROOT } from '../helpers.js';
+import { PROJECT_ROOT, treeSnapshot } from '../helpers.js';
 import { goodBacklog, goodStoryMap } from '../e2e/lifecycle-support.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -333,41 +333,8 @@ export function describeRun(run: Run): string {
 // ---------------------------------------------------------------------------------------------
 // trees and files
 
-/** path → mode, size and sha256 of every entry under `root` except .git (symlinks by target, never followed). */
-export function treeHash(root: string, options: { includeGit?: boolean } = {}): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string): void => {
-    const dir = rel === '' ? root : join(root, rel);
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      out.set(`${rel}/`, 'unlistable');
-      return;
-    }
-    for (const name of names) {
-      if (rel === '' && name === '.git' && !options.includeGit) continue;
-      const path = rel === '' ? name : `${rel}/${name}`;
-      const full = join(root, path);
-      const stat = lstatSync(full);
-      if (stat.isSymbolicLink()) out.set(path, `link:${readlinkSync(full)}`);
-      else if (stat.isDirectory()) {
-        out.set(`${path}/`, `dir:${(stat.mode & 0o7777).toString(8)}`);
-        walk(path);
-      } else if (stat.isFile()) {
-        let digest: string;
-        try {
-          digest = createHash('sha256').update(readFileSync(full)).digest('hex');
-        } catch {
-          digest = 'unreadable';
-        }
-        out.set(path, `file:${(stat.mode & 0o7777).toString(8)}:${stat.size}:${digest}`);
-      } else out.set(path, 'other');
-    }
-  };
-  walk('');
-  return out;
-}
+/** What a command changed is what differs between two of these (see treeSnapshot). */
+export const treeHash = treeSnapshot;
 
 /** The paths whose entry differs between two tree hashes (added, removed or changed). */
 export function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
