@@ -7,13 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseEventLog } from '../../src/core/events.js';
 import { parseState } from '../../src/core/state.js';
 import { git } from '../helpers.js';
 import {
-  buildTemplate,
-  copyRepo,
   deadPid,
   doctor,
   eventsOf,
@@ -23,25 +21,14 @@ import {
   plan,
   planAsync,
   planRaw,
-  removeCopies,
-  removeTemplate,
   stateOf,
   stateText,
   treeHash,
   writeLock,
-  type Template,
+  useTemplate,
 } from './lifecycle-support.js';
 
-let template: Template;
-beforeAll(() => {
-  template = buildTemplate();
-});
-afterAll(() => {
-  removeCopies();
-  removeTemplate(template);
-});
-
-const fresh = (): string => copyRepo(template);
+const { template, fresh } = useTemplate();
 const out = (r: { stdout: string; stderr: string }): string => `${r.stdout}\n${r.stderr}`;
 const problems = (d: ReturnType<typeof doctor>) => d.report.findings.filter((f) => f.severity !== 'info');
 
@@ -52,8 +39,8 @@ function mustTransition(dir: string, ...args: string[]): void {
 
 describe('merging branches that moved plans', () => {
   it('the template commits .gitattributes with merge=union for event logs before any branch', () => {
-    expect(git(template.dir, 'show', 'HEAD:.gitattributes')).toMatch(/^\.plan\/events\/\*\.jsonl merge=union$/m);
-    expect(git(template.dir, 'status', '--porcelain')).toBe('');
+    expect(git(template().dir, 'show', 'HEAD:.gitattributes')).toMatch(/^\.plan\/events\/\*\.jsonl merge=union$/m);
+    expect(git(template().dir, 'status', '--porcelain')).toBe('');
   });
 
   it('two branches moving different plans merge without conflict; doctor is clean', () => {

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { parse } from 'yaml';
 import type { PlanningEvent } from '../../src/core/events.js';
 import { parseState, type PlanState } from '../../src/core/state.js';
@@ -189,6 +190,22 @@ export function scratchDir(): string {
 
 export function removeCopies(): void {
   for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A test file's template repository: built before its tests, removed with its copies after.
+ * `template()` is the template (inside tests), `fresh()` a private copy of it.
+ */
+export function useTemplate(): { template: () => Template; fresh: () => string } {
+  let template: Template | undefined;
+  beforeAll(() => {
+    template = buildTemplate();
+  });
+  afterAll(() => {
+    removeCopies();
+    removeTemplate(template);
+  });
+  return { template: () => template!, fresh: () => copyRepo(template!) };
 }
 
 export function stateText(root: string): string {

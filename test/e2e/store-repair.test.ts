@@ -7,20 +7,11 @@
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { git } from '../helpers.js';
-import { buildTemplate, copyRepo, deadPid, doctor, planRaw, removeCopies, removeTemplate, scratchDir, stateOf, treeHash, writeLock, type Template } from './lifecycle-support.js';
+import { deadPid, doctor, planRaw, scratchDir, stateOf, treeHash, writeLock, useTemplate } from './lifecycle-support.js';
 
-let template: Template;
-beforeAll(() => {
-  template = buildTemplate();
-});
-afterAll(() => {
-  removeCopies();
-  removeTemplate(template);
-});
-
-const fresh = (): string => copyRepo(template);
+const { template, fresh } = useTemplate();
 const stderrLines = (r: { stderr: string }): string[] => r.stderr.split('\n').filter((l) => l.trim() !== '');
 const rules = (dir: string): string[] => doctor(dir).report.findings.map((f) => f.rule);
 
